@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scxd's kernel half: a policy-agnostic sched_ext scheduler that hands runnable tasks to the
+ * user-space daemon through a ring buffer and inserts the daemon's decisions, read from a
+ * user ring buffer, into dispatch queues. It never decides order itself; it places a task
+ * without user space only where waiting would deadlock or be pointless (the daemon's own
+ * threads, per-CPU kernel threads, a wakeup that finds an idle CPU, a full ring).
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "compat.bpf.h"
+#include "scxd_intf.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define PF_KTHREAD 0x00200000
+
+/* Set by the daemon before load. */
+const volatile u32 nr_cpus = 1;
+const volatile s32 daemon_tgid;
+const volatile u64 default_slice_ns = 5000000ULL;
+const volatile bool builtin_idle = true;
+
+/* Shared with the daemon through the mmap'd .bss: no syscall on either side. */
+struct scxd_counters counters;
+struct scxd_user_state user_state;
+struct scxd_exit_info exit_info;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* resized by the daemon before load */
+} queued SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} dispatched SEC(".maps");
+
+struct task_ctx {
+	u64 enq_gen; /* bumped at every enqueue; a decision must echo the latest */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctxs SEC(".maps");
+
+#define COUNT(field) __sync_fetch_and_add(&counters.field, 1)
+
+static __always_inline bool is_daemon(const struct task_struct *p)
+{
+	return p->tgid == daemon_tgid;
+}
+
+/* Kernel threads bound to one CPU (ksoftirqd, kworker/N, ...) must run there promptly and
+ * may be what user space itself waits for. */
+static __always_inline bool is_percpu_kthread(const struct task_struct *p)
+{
+	return (p->flags & PF_KTHREAD) && p->nr_cpus_allowed == 1;
+}
+
+static __always_inline u64 tasks_waiting_for_daemon(void)
+{
+	return counters.queued - user_state.consumed;
+}
+
+static __always_inline void kick_idle_cpu(const struct task_struct *p)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu >= 0)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+}
+
+s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	bool is_idle = false;
+	s32 cpu;
+
+	if (!builtin_idle || is_daemon(p))
+		return prev_cpu;
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+	if (is_idle) {
+		scxd_insert(p, SCX_DSQ_LOCAL, default_slice_ns, 0);
+		COUNT(kernel_dispatches);
+	}
+	return cpu;
+}
+
+static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
+{
+	s32 cpu;
+
+	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
+	cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	if (cpu >= 0)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	else if (tasks_waiting_for_daemon() > 0)
+		/* Tasks queue behind the daemon: give it a CPU now, not at the next slice end. */
+		scx_bpf_kick_cpu(scx_bpf_task_cpu(p), SCX_KICK_PREEMPT);
+}
+
+void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	struct scxd_queued *q;
+	struct task_ctx *tctx;
+
+	if (is_daemon(p)) {
+		enqueue_daemon(p, enq_flags);
+		return;
+	}
+	if (is_percpu_kthread(p)) {
+		scxd_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags);
+		COUNT(kernel_dispatches);
+		return;
+	}
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	q = bpf_ringbuf_reserve(&queued, sizeof(*q), 0);
+	if (!q || !tctx) {
+		if (q)
+			bpf_ringbuf_discard(q, 0);
+		/* User space cannot take it now: run it in FIFO order on any CPU. */
+		scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
+		kick_idle_cpu(p);
+		COUNT(congested);
+		return;
+	}
+	tctx->enq_gen++;
+	q->pid = p->pid;
+	q->prev_cpu = scx_bpf_task_cpu(p);
+	q->nr_cpus_allowed = p->nr_cpus_allowed;
+	q->flags = (enq_flags & SCX_ENQ_WAKEUP) ? SCXD_Q_WAKEUP : 0;
+	if (p->flags & PF_KTHREAD)
+		q->flags |= SCXD_Q_KTHREAD;
+	q->weight = p->scx.weight;
+	q->sum_exec_runtime = p->se.sum_exec_runtime;
+	q->enqueue_ns = bpf_ktime_get_ns();
+	q->enq_gen = tctx->enq_gen;
+	__builtin_memcpy(q->comm, p->comm, sizeof(q->comm));
+	bpf_ringbuf_submit(q, 0);
+	COUNT(queued);
+}
+
+struct drain_ctx {
+	u32 n;
+};
+
+static long insert_decision(struct bpf_dynptr *dynptr, void *data)
+{
+	struct drain_ctx *dctx = data;
+	struct scxd_dispatch d;
+	struct task_struct *p;
+	struct task_ctx *tctx;
+	u64 dsq;
+
+	if (bpf_dynptr_read(&d, sizeof(d), dynptr, 0, 0))
+		return 1;
+	dctx->n++;
+	p = bpf_task_from_pid(d.pid);
+	if (!p) {
+		COUNT(failed_dispatches);
+		goto out;
+	}
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	if (!tctx || tctx->enq_gen != d.enq_gen) {
+		/* Re-enqueued since user space saw it: a newer decision is on its way. */
+		COUNT(cancel_dispatches);
+		bpf_task_release(p);
+		goto out;
+	}
+	dsq = SCXD_DSQ_SHARED;
+	if (d.cpu >= 0 && d.cpu < nr_cpus) {
+		if (bpf_cpumask_test_cpu(d.cpu, p->cpus_ptr))
+			dsq = d.cpu;
+		else
+			COUNT(bounce_dispatches);
+	}
+	scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
+	if (dsq == SCXD_DSQ_SHARED)
+		kick_idle_cpu(p);
+	else
+		scx_bpf_kick_cpu(d.cpu, SCX_KICK_IDLE);
+	COUNT(user_dispatches);
+	bpf_task_release(p);
+out:
+	return dctx->n >= SCXD_DISPATCH_BATCH ? 1 : 0;
+}
+
+void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
+{
+	struct drain_ctx dctx = {};
+
+	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, 0);
+
+	/* The daemon first while tasks wait for it: everything else depends on it. */
+	if (tasks_waiting_for_daemon() > 0 && scxd_move_to_local(SCXD_DSQ_DAEMON)) {
+		COUNT(daemon_dispatches);
+		return;
+	}
+	if (scxd_move_to_local(cpu))
+		return;
+	if (scxd_move_to_local(SCXD_DSQ_FALLBACK))
+		return;
+	if (scxd_move_to_local(SCXD_DSQ_SHARED))
+		return;
+	if (scxd_move_to_local(SCXD_DSQ_DAEMON))
+		COUNT(daemon_dispatches);
+}
+
+s32 BPF_STRUCT_OPS(scxd_init_task, struct task_struct *p, struct scx_init_task_args *args)
+{
+	if (!bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		return -ENOMEM;
+	return 0;
+}
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(scxd_init)
+{
+	s32 err;
+	u32 i;
+
+	err = scx_bpf_create_dsq(SCXD_DSQ_SHARED, -1);
+	if (!err)
+		err = scx_bpf_create_dsq(SCXD_DSQ_FALLBACK, -1);
+	if (!err)
+		err = scx_bpf_create_dsq(SCXD_DSQ_DAEMON, -1);
+	for (i = 0; !err && i < SCXD_MAX_CPUS && i < nr_cpus; i++)
+		err = scx_bpf_create_dsq(i, -1);
+	return err;
+}
+
+void BPF_STRUCT_OPS(scxd_exit, struct scx_exit_info *ei)
+{
+	bpf_probe_read_kernel_str(exit_info.reason, sizeof(exit_info.reason), ei->reason);
+	bpf_probe_read_kernel_str(exit_info.msg, sizeof(exit_info.msg), ei->msg);
+	exit_info.exit_code = ei->exit_code;
+	/* Last: the daemon polls kind != 0 and then reads the rest. */
+	asm volatile("" ::: "memory");
+	exit_info.kind = ei->kind;
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops scxd_ops = {
+	.select_cpu = (void *)scxd_select_cpu,
+	.enqueue = (void *)scxd_enqueue,
+	.dispatch = (void *)scxd_dispatch,
+	.init_task = (void *)scxd_init_task,
+	.init = (void *)scxd_init,
+	.exit = (void *)scxd_exit,
+	.dispatch_max_batch = SCXD_DISPATCH_BATCH * 2,
+	.timeout_ms = 10000,
+	.name = "scxd",
+};

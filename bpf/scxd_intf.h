@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The records that cross the two ring buffers, and the counters in the BPF .bss.
+ * Included by the BPF program (after vmlinux.h) and by the daemon (C++20).
+ * Layouts are explicit: fixed-width members, naturally aligned, no implicit padding.
+ */
+#ifndef SCXD_INTF_H
+#define SCXD_INTF_H
+
+#ifndef __bpf__
+#include <stdint.h>
+typedef uint32_t u32;
+typedef int32_t s32;
+typedef uint64_t u64;
+typedef int64_t s64;
+#endif
+
+enum scxd_consts {
+	SCXD_MAX_CPUS = 1024,
+	/* Decisions one ops.dispatch() call drains from the user ring (the kernel's dispatch
+	 * buffer holds ops.dispatch_max_batch inserts per call). */
+	SCXD_DISPATCH_BATCH = 32,
+	SCXD_COMM_LEN = 16,
+	SCXD_EXIT_REASON_LEN = 128,
+	SCXD_EXIT_MSG_LEN = 1024,
+};
+
+/* DSQ ids; per-CPU DSQs use the CPU number (0 .. SCXD_MAX_CPUS - 1). */
+#define SCXD_DSQ_SHARED 0x10000ULL /* vtime ordered: decisions with SCXD_CPU_ANY */
+#define SCXD_DSQ_FALLBACK 0x10001ULL /* FIFO: tasks that could not reach user space */
+#define SCXD_DSQ_DAEMON 0x10002ULL /* FIFO: the daemon's own threads */
+
+/* scxd_queued.flags */
+#define SCXD_Q_WAKEUP (1u << 0)
+#define SCXD_Q_KTHREAD (1u << 1)
+
+/* Kernel -> user: a task became runnable and waits for a decision. */
+struct scxd_queued {
+	s32 pid;
+	s32 prev_cpu;
+	u32 nr_cpus_allowed;
+	u32 flags;
+	u64 weight;
+	u64 sum_exec_runtime;
+	u64 enqueue_ns; /* bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC */
+	u64 enq_gen; /* per-task enqueue generation, echoed back in the decision */
+	char comm[SCXD_COMM_LEN];
+};
+
+/* User -> kernel: run `pid` on `cpu` (or any CPU when cpu < 0) for `slice_ns`. */
+struct scxd_dispatch {
+	s32 pid;
+	s32 cpu;
+	u64 slice_ns;
+	u64 vtime;
+	u64 enq_gen;
+};
+
+/* Counters, bumped by the BPF program; read by the daemon through the mmap'd .bss. */
+struct scxd_counters {
+	u64 queued; /* tasks sent to user space */
+	u64 user_dispatches; /* decisions from user space inserted */
+	u64 kernel_dispatches; /* tasks placed by BPF without user space */
+	u64 congested; /* queued ring full: task went to the fallback DSQ */
+	u64 failed_dispatches; /* decision for a pid that no longer exists */
+	u64 bounce_dispatches; /* decision CPU outside the task's affinity: moved */
+	u64 cancel_dispatches; /* decision for an older enqueue of the task: dropped */
+	u64 daemon_dispatches; /* times the daemon itself was given a CPU */
+};
+
+/* What the daemon writes for the BPF program (through the same mmap'd .bss). */
+struct scxd_user_state {
+	u64 consumed; /* queued records the daemon has read */
+	u64 nr_pending; /* tasks the policy holds back */
+};
+
+/* Copied from struct scx_exit_info in ops.exit(). kind == 0: still running. */
+struct scxd_exit_info {
+	s32 kind;
+	s32 pad;
+	s64 exit_code;
+	char reason[SCXD_EXIT_REASON_LEN];
+	char msg[SCXD_EXIT_MSG_LEN];
+};
+
+#endif /* SCXD_INTF_H */

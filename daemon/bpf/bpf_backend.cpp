@@ -1,0 +1,210 @@
+#include "bpf/bpf_backend.hpp"
+
+#include <sched.h>
+
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+// The skeleton's .bss struct names our shared types: define them (and u64 & co.) first.
+#include "scxd_intf.h"
+#include "scxd.skel.h"
+
+namespace scxd {
+
+void SkelDeleter::operator()(scxd_bpf *skel) const { scxd_bpf__destroy(skel); }
+void RingBufferDeleter::operator()(ring_buffer *rb) const { ring_buffer__free(rb); }
+void UserRingBufferDeleter::operator()(user_ring_buffer *rb) const { user_ring_buffer__free(rb); }
+void LinkDeleter::operator()(bpf_link *link) const { bpf_link__destroy(link); }
+
+namespace {
+
+int libbpf_log(enum libbpf_print_level level, const char *format, va_list args)
+{
+    char buf[1024];
+    const int n = vsnprintf(buf, sizeof(buf), format, args);
+    if (n <= 0)
+        return 0;
+    std::size_t len = std::strlen(buf);
+    while (len > 0 && buf[len - 1] == '\n')
+        buf[--len] = '\0';
+    switch (level) {
+    case LIBBPF_WARN: spdlog::warn("libbpf: {}", buf); break;
+    case LIBBPF_INFO: spdlog::debug("libbpf: {}", buf); break;
+    default: spdlog::trace("libbpf: {}", buf); break;
+    }
+    return n;
+}
+
+// Ring sizes must be a power of two and a multiple of the page size.
+std::uint32_t ring_bytes(std::uint32_t records, std::size_t record_size)
+{
+    std::uint64_t want = static_cast<std::uint64_t>(records) * (record_size + 8);
+    std::uint64_t size = 1 << 16;
+    while (size < want && size < (1ULL << 30))
+        size <<= 1;
+    return static_cast<std::uint32_t>(size);
+}
+
+std::string attach_hint(int err)
+{
+    switch (err) {
+    case EPERM:
+    case EACCES: return "run as root (loading a scheduler needs CAP_BPF and CAP_SYS_ADMIN)";
+    case EBUSY:
+    case EEXIST:
+        return "another sched_ext scheduler is loaded (see /sys/kernel/sched_ext/root/ops): "
+               "stop it first";
+    case EOPNOTSUPP:
+    case 524: // ENOTSUPP, the kernel-internal errno
+        return "this kernel lacks sched_ext support (CONFIG_SCHED_CLASS_EXT)";
+    default: return "see the libbpf messages above (--log-level debug shows the verifier log)";
+    }
+}
+
+} // namespace
+
+void route_libbpf_logs() { libbpf_set_print(libbpf_log); }
+
+Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options)
+{
+    const int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0 || ncpus > SCXD_MAX_CPUS)
+        return Error{fmt::format("cannot use {} possible CPUs (scxd supports 1..{})", ncpus,
+                                 static_cast<int>(SCXD_MAX_CPUS))};
+    std::unique_ptr<BpfBackend> b(new BpfBackend());
+    b->nr_cpus_ = static_cast<std::uint32_t>(ncpus);
+    b->skel_.reset(scxd_bpf__open());
+    if (!b->skel_)
+        return Error{fmt::format("cannot open the BPF program: {}", std::strerror(errno))};
+    auto *skel = b->skel_.get();
+    skel->rodata->nr_cpus = b->nr_cpus_;
+    skel->rodata->daemon_tgid = getpid();
+    skel->rodata->default_slice_ns = options.default_slice_ns;
+    skel->rodata->builtin_idle = options.builtin_idle;
+    bpf_map__set_max_entries(skel->maps.queued,
+                             ring_bytes(options.max_tasks, sizeof(scxd_queued)));
+    bpf_map__set_max_entries(skel->maps.dispatched,
+                             ring_bytes(options.max_tasks, sizeof(scxd_dispatch)));
+
+    if (int err = scxd_bpf__load(skel); err != 0)
+        return Error{fmt::format("the kernel refused the BPF program: {}: {}",
+                                 std::strerror(-err), attach_hint(-err))};
+    b->queued_.reset(
+        ring_buffer__new(bpf_map__fd(skel->maps.queued), &BpfBackend::on_record, b.get(), nullptr));
+    b->dispatched_.reset(user_ring_buffer__new(bpf_map__fd(skel->maps.dispatched), nullptr));
+    if (!b->queued_ || !b->dispatched_)
+        return Error{fmt::format("cannot map the ring buffers: {}", std::strerror(errno))};
+    b->link_.reset(bpf_map__attach_struct_ops(skel->maps.scxd_ops));
+    if (!b->link_) {
+        const int err = errno;
+        return Error{fmt::format("the kernel refused to enable the scheduler: {}: {}",
+                                 std::strerror(err), attach_hint(err))};
+    }
+    return b;
+}
+
+BpfBackend::~BpfBackend() { detach(); }
+
+void BpfBackend::detach() { link_.reset(); }
+
+int BpfBackend::on_record(void *self, void *data, std::size_t size)
+{
+    auto &b = *static_cast<BpfBackend *>(self);
+    if (size < sizeof(scxd_queued))
+        return 0;
+    const auto &q = *static_cast<const scxd_queued *>(data);
+    scxd_task t;
+    t.pid = q.pid;
+    t.prev_cpu = q.prev_cpu;
+    t.nr_cpus_allowed = q.nr_cpus_allowed;
+    t.flags = ((q.flags & SCXD_Q_WAKEUP) ? SCXD_TASK_WAKEUP : 0u) |
+              ((q.flags & SCXD_Q_KTHREAD) ? SCXD_TASK_KTHREAD : 0u);
+    t.weight = q.weight;
+    t.sum_exec_runtime = q.sum_exec_runtime;
+    t.enqueue_ns = q.enqueue_ns;
+    t.cookie = q.enq_gen;
+    std::memcpy(t.comm, q.comm, sizeof(t.comm));
+    t.comm[sizeof(t.comm) - 1] = '\0';
+    ++b.drained_;
+    b.sink_(t);
+    return 0;
+}
+
+std::size_t BpfBackend::drain(TaskSink sink)
+{
+    sink_ = sink;
+    drained_ = 0;
+    ring_buffer__consume(queued_.get()); // reads shared memory only: no syscall
+    // Tell the BPF side how far we got, so it knows whether tasks wait for us.
+    __atomic_fetch_add(&skel_->bss->user_state.consumed, drained_, __ATOMIC_RELEASE);
+    return drained_;
+}
+
+DispatchStatus BpfBackend::dispatch(const scxd_decision &d)
+{
+    auto *rec = static_cast<scxd_dispatch *>(
+        user_ring_buffer__reserve(dispatched_.get(), sizeof(scxd_dispatch)));
+    if (rec == nullptr)
+        return DispatchStatus::full;
+    rec->pid = d.pid;
+    rec->cpu = d.cpu;
+    rec->slice_ns = d.slice_ns;
+    rec->vtime = d.vtime;
+    rec->enq_gen = d.cookie;
+    user_ring_buffer__submit(dispatched_.get(), rec);
+    return DispatchStatus::ok;
+}
+
+void BpfBackend::notify_complete(std::uint64_t nr_pending)
+{
+    __atomic_store_n(&skel_->bss->user_state.nr_pending, nr_pending, __ATOMIC_RELEASE);
+}
+
+WaitReason BpfBackend::wait(std::chrono::milliseconds timeout, bool have_pending)
+{
+    if (have_pending || timeout.count() == 0) {
+        sched_yield(); // our CPU's ops.dispatch() now inserts what we just decided
+        return WaitReason::work;
+    }
+    const int n = ring_buffer__poll(queued_.get(), static_cast<int>(timeout.count()));
+    if (n == -EINTR)
+        return WaitReason::interrupted;
+    return n > 0 ? WaitReason::work : WaitReason::timeout;
+}
+
+Counters BpfBackend::counters() const
+{
+    const auto &k = skel_->bss->counters;
+    auto rd = [](const std::uint64_t &v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); };
+    Counters c;
+    c.queued = rd(k.queued);
+    c.user_dispatches = rd(k.user_dispatches);
+    c.kernel_dispatches = rd(k.kernel_dispatches);
+    c.congested = rd(k.congested);
+    c.failed_dispatches = rd(k.failed_dispatches);
+    c.bounce_dispatches = rd(k.bounce_dispatches);
+    c.cancel_dispatches = rd(k.cancel_dispatches);
+    c.daemon_dispatches = rd(k.daemon_dispatches);
+    return c;
+}
+
+std::optional<ExitInfo> BpfBackend::exit_info() const
+{
+    const auto &e = skel_->bss->exit_info;
+    const std::int32_t kind = __atomic_load_n(&e.kind, __ATOMIC_ACQUIRE);
+    if (kind == 0)
+        return std::nullopt;
+    ExitInfo info;
+    info.kind = kind;
+    info.exit_code = e.exit_code;
+    info.reason.assign(e.reason, strnlen(e.reason, sizeof(e.reason)));
+    info.message.assign(e.msg, strnlen(e.msg, sizeof(e.msg)));
+    return info;
+}
+
+} // namespace scxd

@@ -1,0 +1,28 @@
+// What the command line asked for, after CLI11 parsed it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace scxd {
+
+struct RunOptions {
+    std::string policy = "fifo";
+    std::vector<std::filesystem::path> policy_dirs; // searched before the installed dir
+    std::uint64_t slice_us = 5000;
+    std::string mode = "builtin-idle";
+    std::uint32_t max_tasks = 8192;
+    bool mlock = true;
+};
+
+// Where NAME.so is looked up: --policy-dir, then $SCXD_POLICY_PATH (':'-separated), then
+// the installed <libdir>/scxd/policies.
+std::vector<std::filesystem::path> policy_search_path(
+    const std::vector<std::filesystem::path> &from_cli);
+
+int run_command(const RunOptions &options);
+int policies_command(const std::vector<std::filesystem::path> &dirs);
+
+} // namespace scxd

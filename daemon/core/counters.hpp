@@ -1,0 +1,30 @@
+// Everything scxd counts, kernel side and daemon side, in one value type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace scxd {
+
+struct Counters {
+    // Kernel (BPF) side.
+    std::uint64_t queued = 0;
+    std::uint64_t user_dispatches = 0;
+    std::uint64_t kernel_dispatches = 0;
+    std::uint64_t congested = 0;
+    std::uint64_t failed_dispatches = 0;
+    std::uint64_t bounce_dispatches = 0;
+    std::uint64_t cancel_dispatches = 0;
+    std::uint64_t daemon_dispatches = 0;
+    // Daemon side.
+    std::uint64_t scheduled = 0;        // decisions the policy returned
+    std::uint64_t policy_rejected = 0;  // on_enqueue refused: placed by the daemon itself
+    std::uint64_t invalid_decisions = 0; // decisions dropped as malformed
+    std::uint64_t ring_full = 0;        // times the user -> kernel ring was full
+    std::uint64_t loop_passes = 0;
+};
+
+// "queued=1 user_dispatches=2 ..." in a fixed order (the summary line's format).
+std::string to_key_values(const Counters &c);
+
+} // namespace scxd

@@ -1,0 +1,96 @@
+#include "plugin/host.hpp"
+
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+namespace scxd {
+
+Host::Host(std::string policy_name, HostConfig config)
+    : policy_name_(std::move(policy_name)), config_(std::move(config))
+{
+    abi_.struct_size = sizeof(scxd_host);
+    abi_.abi_minor = SCXD_POLICY_ABI_MINOR;
+    abi_.nr_cpus = config_.nr_cpus;
+    abi_.max_tasks = config_.max_tasks;
+    abi_.default_slice_ns = config_.default_slice_ns;
+    abi_.now_ns = &Host::now_ns;
+    abi_.log = &Host::log;
+    abi_.param_i64 = &Host::param_i64;
+    abi_.param_f64 = &Host::param_f64;
+    abi_.param_str = &Host::param_str;
+    abi_.host_data = this;
+}
+
+const Host &Host::self(const scxd_host *host) { return *static_cast<const Host *>(host->host_data); }
+
+std::uint64_t Host::now_ns(const scxd_host * /*host*/)
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts); // vDSO: no system call
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+void Host::log(const scxd_host *host, scxd_log_level level, const char *msg)
+{
+    const auto &name = self(host).policy_name();
+    const char *text = msg ? msg : "(null)";
+    switch (level) {
+    case SCXD_LOG_DEBUG: spdlog::debug("policy {}: {}", name, text); break;
+    case SCXD_LOG_INFO: spdlog::info("policy {}: {}", name, text); break;
+    case SCXD_LOG_WARN: spdlog::warn("policy {}: {}", name, text); break;
+    default: spdlog::error("policy {}: {}", name, text); break;
+    }
+}
+
+template <typename T> int Host::param(const char *key, const T **out) const
+{
+    if (key == nullptr)
+        return 1;
+    const auto it = config_.params.find(key);
+    if (it == config_.params.end())
+        return 1;
+    const T *v = std::get_if<T>(&it->second);
+    if (v == nullptr)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int Host::param_i64(const scxd_host *host, const char *key, std::int64_t *out)
+{
+    const std::int64_t *v = nullptr;
+    const int rc = self(host).param(key, &v);
+    if (rc == 0 && out)
+        *out = *v;
+    return rc;
+}
+
+int Host::param_f64(const scxd_host *host, const char *key, double *out)
+{
+    const double *v = nullptr;
+    int rc = self(host).param(key, &v);
+    if (rc == -1) { // an integer is a fine float
+        const std::int64_t *i = nullptr;
+        if (self(host).param(key, &i) == 0) {
+            if (out)
+                *out = static_cast<double>(*i);
+            return 0;
+        }
+    }
+    if (rc == 0 && out)
+        *out = *v;
+    return rc;
+}
+
+int Host::param_str(const scxd_host *host, const char *key, const char **out)
+{
+    const std::string *v = nullptr;
+    const int rc = self(host).param(key, &v);
+    if (rc == 0 && out)
+        *out = v->c_str();
+    return rc;
+}
+
+} // namespace scxd
