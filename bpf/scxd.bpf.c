@@ -93,17 +93,16 @@ s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
 	return cpu;
 }
 
+/*
+ * The daemon waits in its own DSQ, which every CPU consumes first while tasks wait for it.
+ * It is never given a CPU by preemption: the preempted task would go to user space and wake
+ * the daemon again, a loop that costs one daemon run per task. Its wait is bounded by the
+ * slice instead.
+ */
 static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 {
-	s32 cpu;
-
 	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
-	cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-	if (cpu >= 0)
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else if (tasks_waiting_for_daemon() > 0)
-		/* Tasks queue behind the daemon: give it a CPU now, not at the next slice end. */
-		scx_bpf_kick_cpu(scx_bpf_task_cpu(p), SCX_KICK_PREEMPT);
+	kick_idle_cpu(p);
 }
 
 void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)

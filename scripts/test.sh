@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test scxd has: installs what is missing (apt), builds with -Werror, runs the unit
+# tests (no root, no kernel) and the VM tests (the Debian sched_ext kernel under QEMU).
+#
+#   scripts/test.sh            everything
+#   SCXD_SKIP_VM=1 scripts/test.sh   unit tests only
+#
+# The last line is "tests: N passed, M failed"; the exit status is non-zero on any failure.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+as_root "$top/scripts/install-deps.sh"
+build=${SCXD_BUILD_DIR:-$top/build-test}
+build_tree "$build" --werror -Dtests=true
+
+passed=0 failed=0
+unit_log=$build/meson-logs/testlog.txt
+if meson test -C "$build" --print-errorlogs; then :; fi
+# meson's own summary: "Ok: N", "Fail: N", ...
+ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$unit_log" | tail -1)
+bad=$(sed -n 's/^\(Fail\|Unexpected Pass\|Timeout\): *\([0-9]*\).*/\2/p' "$unit_log" |
+      awk '{s += $1} END {print s + 0}')
+passed=$((passed + ${ok:-0})); failed=$((failed + bad))
+[ -n "$ok" ] || { echo "test.sh: no unit test summary in $unit_log" >&2; failed=$((failed + 1)); }
+
+if [ "${SCXD_SKIP_VM:-0}" != 1 ]; then
+    vm_out=$(mktemp)
+    set +e
+    "$top/tests/vm/run.sh" "$build" 2>&1 | tee "$vm_out"
+    vm_rc=${PIPESTATUS[0]}
+    set -e
+    vm_pass=$(grep -c '^run.sh:   PASS ' "$vm_out" || true)
+    vm_fail=$(grep -cE '^run.sh:   (FAIL|MISSING) ' "$vm_out" || true)
+    [ "$vm_rc" = 0 ] || [ "$vm_fail" -gt 0 ] || vm_fail=1 # environment failure
+    passed=$((passed + vm_pass)); failed=$((failed + vm_fail))
+    rm -f "$vm_out"
+fi
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
