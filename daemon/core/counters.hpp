@@ -22,6 +22,8 @@ struct Counters {
     std::uint64_t invalid_decisions = 0; // decisions dropped as malformed
     std::uint64_t ring_full = 0;        // times the user -> kernel ring was full
     std::uint64_t loop_passes = 0;
+    std::uint64_t page_faults = 0; // minor + major faults of the hot thread since it started
+    std::uint64_t restarts = 0;    // re-attachments the kernel asked for (CPU hotplug)
 };
 
 // "queued=1 user_dispatches=2 ..." in a fixed order (the summary line's format).
