@@ -17,16 +17,28 @@
 #ifndef ENOMEM
 #define ENOMEM 12
 #endif
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+#define CLOCK_MONOTONIC 1
 
 extern bool scx_bpf_dsq_move_to_local___v2___compat(u64 dsq_id, u64 enq_flags) __weak __ksym;
 extern bool scx_bpf_dsq_insert___v2___compat(struct task_struct *p, u64 dsq_id, u64 slice,
 					     u64 enq_flags) __weak __ksym;
+/* 6.12 names, gone since 6.13 (not in our 7.x vmlinux.h). */
+extern void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice,
+			     u64 enq_flags) __weak __ksym;
+extern void scx_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
+				   u64 enq_flags) __weak __ksym;
+extern bool scx_bpf_consume(u64 dsq_id) __weak __ksym;
 
 static __always_inline bool scxd_move_to_local(u64 dsq_id)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2___compat))
 		return scx_bpf_dsq_move_to_local___v2___compat(dsq_id, 0);
-	return scx_bpf_dsq_move_to_local(dsq_id);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local))
+		return scx_bpf_dsq_move_to_local(dsq_id);
+	return scx_bpf_consume(dsq_id);
 }
 
 static __always_inline void scxd_insert(struct task_struct *p, u64 dsq_id, u64 slice,
@@ -34,8 +46,10 @@ static __always_inline void scxd_insert(struct task_struct *p, u64 dsq_id, u64 s
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_insert___v2___compat))
 		scx_bpf_dsq_insert___v2___compat(p, dsq_id, slice, enq_flags);
-	else
+	else if (bpf_ksym_exists(scx_bpf_dsq_insert))
 		scx_bpf_dsq_insert(p, dsq_id, slice, enq_flags);
+	else
+		scx_bpf_dispatch(p, dsq_id, slice, enq_flags);
 }
 
 static __always_inline void scxd_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice,
@@ -49,8 +63,10 @@ static __always_inline void scxd_insert_vtime(struct task_struct *p, u64 dsq_id,
 			.enq_flags = enq_flags,
 		};
 		__scx_bpf_dsq_insert_vtime(p, &args);
-	} else {
+	} else if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime)) {
 		scx_bpf_dsq_insert_vtime(p, dsq_id, slice, vtime, enq_flags);
+	} else {
+		scx_bpf_dispatch_vtime(p, dsq_id, slice, vtime, enq_flags);
 	}
 }
 

@@ -40,6 +40,27 @@ struct {
 	__uint(max_entries, 1 << 20);
 } dispatched SEC(".maps");
 
+/*
+ * Heartbeat: the daemon must never be left runnable but unconsumed. Every CPU consumes its
+ * DSQ first while tasks wait for it, and an idle CPU is kicked when it wakes; if it still
+ * waited longer than a heartbeat period (all CPUs busy with long slices), preempt the CPU
+ * the timer fires on.
+ */
+#define HEARTBEAT_NS (50ULL * 1000 * 1000)
+
+struct heartbeat {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct heartbeat);
+} heartbeat SEC(".maps");
+
+u64 daemon_enqueued_ns; /* when the daemon last entered its DSQ */
+
 struct task_ctx {
 	u64 enq_gen; /* bumped at every enqueue; a decision must echo the latest */
 };
@@ -63,6 +84,22 @@ static __always_inline bool is_daemon(const struct task_struct *p)
 static __always_inline bool is_percpu_kthread(const struct task_struct *p)
 {
 	return (p->flags & PF_KTHREAD) && p->nr_cpus_allowed == 1;
+}
+
+/* Memory reclaim and compaction threads: user space may itself wait for them. */
+static __always_inline bool is_reclaim_kthread(const struct task_struct *p)
+{
+	const char *c = p->comm;
+
+	if (!(p->flags & PF_KTHREAD))
+		return false;
+	if (c[0] == 'k' && c[1] == 's' && c[2] == 'w' && c[3] == 'a' && c[4] == 'p' && c[5] == 'd')
+		return true; /* kswapdN */
+	if (c[0] == 'k' && c[1] == 'c' && c[2] == 'o' && c[3] == 'm' && c[4] == 'p' &&
+	    c[5] == 'a' && c[6] == 'c' && c[7] == 't' && c[8] == 'd')
+		return true; /* kcompactdN */
+	return c[0] == 'k' && c[1] == 'h' && c[2] == 'u' && c[3] == 'g' && c[4] == 'e' &&
+	       c[5] == 'p' && c[6] == 'a' && c[7] == 'g' && c[8] == 'e' && c[9] == 'd';
 }
 
 static __always_inline u64 tasks_waiting_for_daemon(void)
@@ -101,8 +138,20 @@ s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
  */
 static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 {
+	daemon_enqueued_ns = bpf_ktime_get_ns();
 	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
 	kick_idle_cpu(p);
+}
+
+static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
+{
+	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && tasks_waiting_for_daemon() > 0 &&
+	    bpf_ktime_get_ns() - daemon_enqueued_ns > HEARTBEAT_NS) {
+		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
+		COUNT(heartbeat_kicks);
+	}
+	bpf_timer_start(timer, HEARTBEAT_NS, 0);
+	return 0;
 }
 
 void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
@@ -116,6 +165,12 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 	if (is_percpu_kthread(p)) {
 		scxd_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags);
+		COUNT(kernel_dispatches);
+		return;
+	}
+	if (is_reclaim_kthread(p)) {
+		scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
+		kick_idle_cpu(p);
 		COUNT(kernel_dispatches);
 		return;
 	}
@@ -219,6 +274,22 @@ s32 BPF_STRUCT_OPS(scxd_init_task, struct task_struct *p, struct scx_init_task_a
 	return 0;
 }
 
+static s32 start_heartbeat(void)
+{
+	u32 key = 0;
+	struct heartbeat *hb = bpf_map_lookup_elem(&heartbeat, &key);
+	s32 err;
+
+	if (!hb)
+		return -ENOENT;
+	err = bpf_timer_init(&hb->timer, &heartbeat, CLOCK_MONOTONIC);
+	if (!err)
+		err = bpf_timer_set_callback(&hb->timer, heartbeat_fn);
+	if (!err)
+		err = bpf_timer_start(&hb->timer, HEARTBEAT_NS, 0);
+	return err;
+}
+
 s32 BPF_STRUCT_OPS_SLEEPABLE(scxd_init)
 {
 	s32 err;
@@ -231,6 +302,8 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(scxd_init)
 		err = scx_bpf_create_dsq(SCXD_DSQ_DAEMON, -1);
 	for (i = 0; !err && i < SCXD_MAX_CPUS && i < nr_cpus; i++)
 		err = scx_bpf_create_dsq(i, -1);
+	if (!err)
+		err = start_heartbeat();
 	return err;
 }
 
@@ -238,6 +311,8 @@ void BPF_STRUCT_OPS(scxd_exit, struct scx_exit_info *ei)
 {
 	bpf_probe_read_kernel_str(exit_info.reason, sizeof(exit_info.reason), ei->reason);
 	bpf_probe_read_kernel_str(exit_info.msg, sizeof(exit_info.msg), ei->msg);
+	if (ei->dump)
+		bpf_probe_read_kernel_str(exit_info.dump, sizeof(exit_info.dump), ei->dump);
 	exit_info.exit_code = ei->exit_code;
 	/* Last: the daemon polls kind != 0 and then reads the rest. */
 	asm volatile("" ::: "memory");

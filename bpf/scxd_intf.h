@@ -23,6 +23,7 @@ enum scxd_consts {
 	SCXD_COMM_LEN = 16,
 	SCXD_EXIT_REASON_LEN = 128,
 	SCXD_EXIT_MSG_LEN = 1024,
+	SCXD_EXIT_DUMP_LEN = 4096, /* what we keep of the kernel's debug dump */
 };
 
 /* DSQ ids; per-CPU DSQs use the CPU number (0 .. SCXD_MAX_CPUS - 1). */
@@ -66,6 +67,7 @@ struct scxd_counters {
 	u64 bounce_dispatches; /* decision CPU outside the task's affinity: moved */
 	u64 cancel_dispatches; /* decision for an older enqueue of the task: dropped */
 	u64 daemon_dispatches; /* times the daemon itself was given a CPU */
+	u64 heartbeat_kicks; /* the heartbeat had to preempt a CPU for the waiting daemon */
 };
 
 /* What the daemon writes for the BPF program (through the same mmap'd .bss). */
@@ -81,6 +83,7 @@ struct scxd_exit_info {
 	s64 exit_code;
 	char reason[SCXD_EXIT_REASON_LEN];
 	char msg[SCXD_EXIT_MSG_LEN];
+	char dump[SCXD_EXIT_DUMP_LEN];
 };
 
 #endif /* SCXD_INTF_H */

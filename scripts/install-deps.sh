@@ -6,8 +6,8 @@
 #
 # Why the extra suites (see docs/dependencies.md):
 #   bookworm-backports  libbpf 1.4, bpftool 7.5, meson 1.7, catch2 3.7 (bookworm's are too old)
-#   trixie-backports    only the sched_ext kernel the VM tests boot (downloaded, never installed);
-#                       pinned to priority 1 so nothing is ever installed from it.
+#   trixie-backports    the sched_ext kernels the VM tests boot (downloaded, never installed);
+#   sid                 pinned to priority 1 so nothing is ever installed from them.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,7 +32,7 @@ write_if_different() { # path content
 
 write_if_different /etc/apt/sources.list.d/scxd-backports.sources "Types: deb
 URIs: http://deb.debian.org/debian
-Suites: bookworm-backports trixie-backports
+Suites: bookworm-backports trixie-backports sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
 
@@ -42,6 +42,10 @@ Pin-Priority: 100
 
 Package: *
 Pin: release n=trixie-backports
+Pin-Priority: 1
+
+Package: *
+Pin: release n=sid
 Pin-Priority: 1"
 
 stamp=/var/lib/apt/lists/partial/../.scxd-updated

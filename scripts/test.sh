@@ -4,6 +4,7 @@
 #
 #   scripts/test.sh            everything
 #   SCXD_SKIP_VM=1 scripts/test.sh   unit tests only
+#   SCXD_VM_KERNELS="trixie-backports" scripts/test.sh   VM tests on one kernel only
 #
 # The last line is "tests: N passed, M failed"; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -23,10 +24,14 @@ bad=$(sed -n 's/^\(Fail\|Unexpected Pass\|Timeout\): *\([0-9]*\).*/\2/p' "$unit_
 passed=$((passed + ${ok:-0})); failed=$((failed + bad))
 [ -n "$ok" ] || { echo "test.sh: no unit test summary in $unit_log" >&2; failed=$((failed + 1)); }
 
-if [ "${SCXD_SKIP_VM:-0}" != 1 ]; then
+# The same binary on two sched_ext kernels: Debian trixie-backports (7.3) and sid (7.2).
+vm_kernels=${SCXD_VM_KERNELS:-trixie-backports sid}
+[ "${SCXD_SKIP_VM:-0}" = 1 ] && vm_kernels=""
+for kernel in $vm_kernels; do
+    echo "test.sh: VM tests on the $kernel kernel"
     vm_out=$(mktemp)
     set +e
-    "$top/tests/vm/run.sh" "$build" 2>&1 | tee "$vm_out"
+    SCXD_VM_KERNEL=$kernel "$top/tests/vm/run.sh" "$build" 2>&1 | tee "$vm_out"
     vm_rc=${PIPESTATUS[0]}
     set -e
     vm_pass=$(grep -c '^run.sh:   PASS ' "$vm_out" || true)
@@ -34,7 +39,7 @@ if [ "${SCXD_SKIP_VM:-0}" != 1 ]; then
     [ "$vm_rc" = 0 ] || [ "$vm_fail" -gt 0 ] || vm_fail=1 # environment failure
     passed=$((passed + vm_pass)); failed=$((failed + vm_fail))
     rm -f "$vm_out"
-fi
+done
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

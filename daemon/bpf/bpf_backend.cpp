@@ -14,6 +14,9 @@
 #include "scxd_intf.h"
 #include "scxd.skel.h"
 
+#include "bpf/kernel_btf.hpp"
+#include "bpf/kernel_state.hpp"
+
 namespace scxd {
 
 void SkelDeleter::operator()(scxd_bpf *skel) const { scxd_bpf__destroy(skel); }
@@ -66,9 +69,35 @@ std::string attach_hint(int err)
     }
 }
 
+// Ops flags come from the running kernel's BTF: their bits are not a stable ABI.
+Status set_ops_options(scxd_bpf *skel, const BpfOptions &options)
+{
+    auto *ops = skel->struct_ops.scxd_ops;
+    if (options.partial) {
+        auto bit = kernel_enum_value("scx_ops_flags", "SCX_OPS_SWITCH_PARTIAL");
+        if (!bit)
+            return Error{"--partial: " + bit.error().message};
+        ops->flags |= *bit;
+    }
+    if (options.exit_dump_len != 0)
+        ops->exit_dump_len = options.exit_dump_len;
+    // A CPU hotplug between here and the attach makes the kernel refuse the attach with a
+    // restart request instead of running us with a stale view of the CPUs.
+    const auto seq = read_sched_ext_file("hotplug_seq");
+    if (!seq.empty())
+        ops->hotplug_seq = std::strtoull(seq.c_str(), nullptr, 10);
+    return Ok{};
+}
+
 } // namespace
 
 void route_libbpf_logs() { libbpf_set_print(libbpf_log); }
+
+std::uint32_t possible_cpus()
+{
+    const int n = libbpf_num_possible_cpus();
+    return n > 0 ? static_cast<std::uint32_t>(n) : 0;
+}
 
 Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options)
 {
@@ -90,6 +119,9 @@ Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options
                              ring_bytes(options.max_tasks, sizeof(scxd_queued)));
     bpf_map__set_max_entries(skel->maps.dispatched,
                              ring_bytes(options.max_tasks, sizeof(scxd_dispatch)));
+
+    if (auto st = set_ops_options(skel, options); !st)
+        return st.error();
 
     if (int err = scxd_bpf__load(skel); err != 0)
         return Error{fmt::format("the kernel refused the BPF program: {}: {}",
@@ -190,6 +222,7 @@ Counters BpfBackend::counters() const
     c.bounce_dispatches = rd(k.bounce_dispatches);
     c.cancel_dispatches = rd(k.cancel_dispatches);
     c.daemon_dispatches = rd(k.daemon_dispatches);
+    c.heartbeat_kicks = rd(k.heartbeat_kicks);
     return c;
 }
 
@@ -204,6 +237,7 @@ std::optional<ExitInfo> BpfBackend::exit_info() const
     info.exit_code = e.exit_code;
     info.reason.assign(e.reason, strnlen(e.reason, sizeof(e.reason)));
     info.message.assign(e.msg, strnlen(e.msg, sizeof(e.msg)));
+    info.dump.assign(e.dump, strnlen(e.dump, sizeof(e.dump)));
     return info;
 }
 

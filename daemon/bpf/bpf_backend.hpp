@@ -19,6 +19,8 @@ struct BpfOptions {
     std::uint32_t max_tasks = 8192;
     std::uint64_t default_slice_ns = 5'000'000;
     bool builtin_idle = true;
+    bool partial = false;              // only SCHED_EXT tasks; the rest stay in the fair class
+    std::uint32_t exit_dump_len = 0;   // 0: the kernel's default
 };
 
 struct SkelDeleter {
@@ -63,6 +65,9 @@ private:
     std::size_t drained_ = 0;
     std::uint32_t nr_cpus_ = 0;
 };
+
+// Number of possible CPUs (ids 0 .. n-1 the kernel may report), 0 if unknown.
+std::uint32_t possible_cpus();
 
 // Route libbpf's own messages into spdlog.
 void route_libbpf_logs();

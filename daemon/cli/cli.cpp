@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/options.hpp"
+#include "stats/stats_command.hpp"
 
 namespace scxd {
 namespace {
@@ -46,11 +47,26 @@ int cli_main(int argc, char **argv)
     run_cmd->add_option("--max-tasks", run.max_tasks, "runnable tasks the rings can hold")
         ->check(CLI::Range(64, 1 << 20))
         ->capture_default_str();
+    run_cmd->add_flag("--partial", run.partial,
+                      "schedule only tasks that chose SCHED_EXT; the rest stay in the fair class");
+    run_cmd->add_option("--exit-dump-len", run.exit_dump_len,
+                        "bytes of kernel debug dump on an error exit (0: kernel default)")
+        ->check(CLI::Range(0, 1 << 20));
+    run_cmd->add_option("--stats-socket", run.stats_socket,
+                        "where 'scxd stats' reads the counters (created mode 0666)")
+        ->capture_default_str();
     bool no_mlock = false;
     run_cmd->add_flag("--no-mlock", no_mlock, "do not lock the daemon's memory (for tests)");
 
     auto *pol_cmd = app.add_subcommand("policies", "list installed policy plugins");
     pol_cmd->add_option("--policy-dir", dirs, "extra directory to look in (repeatable)");
+
+    StatsOptions stats;
+    auto *stats_cmd = app.add_subcommand("stats", "show the running daemon's counters");
+    stats_cmd->add_flag("--json", stats.json, "one JSON object (per line with --watch)");
+    stats_cmd->add_flag("--watch", stats.watch, "refresh every second until Ctrl-C");
+    stats_cmd->add_option("--socket", stats.socket, "the daemon's stats socket")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -64,6 +80,8 @@ int cli_main(int argc, char **argv)
         run.mlock = !no_mlock;
         return run_command(run);
     }
+    if (*stats_cmd)
+        return stats_command(stats);
     return policies_command(policy_search_path(dir_paths));
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "stats/snapshot.hpp"
+
 namespace scxd {
 
 struct RunOptions {
@@ -15,6 +17,9 @@ struct RunOptions {
     std::string mode = "builtin-idle";
     std::uint32_t max_tasks = 8192;
     bool mlock = true;
+    bool partial = false;
+    std::uint32_t exit_dump_len = 0;
+    std::filesystem::path stats_socket{default_stats_socket};
 };
 
 // Where NAME.so is looked up: --policy-dir, then $SCXD_POLICY_PATH (':'-separated), then

@@ -4,15 +4,36 @@
 
 namespace scxd {
 
+Counters &operator+=(Counters &t, const Counters &m)
+{
+    t.queued += m.queued;
+    t.user_dispatches += m.user_dispatches;
+    t.kernel_dispatches += m.kernel_dispatches;
+    t.congested += m.congested;
+    t.failed_dispatches += m.failed_dispatches;
+    t.bounce_dispatches += m.bounce_dispatches;
+    t.cancel_dispatches += m.cancel_dispatches;
+    t.daemon_dispatches += m.daemon_dispatches;
+    t.heartbeat_kicks += m.heartbeat_kicks;
+    t.scheduled += m.scheduled;
+    t.policy_rejected += m.policy_rejected;
+    t.invalid_decisions += m.invalid_decisions;
+    t.ring_full += m.ring_full;
+    t.loop_passes += m.loop_passes;
+    t.page_faults += m.page_faults;
+    t.restarts += m.restarts;
+    return t;
+}
+
 std::string to_key_values(const Counters &c)
 {
     return fmt::format("user_dispatches={} kernel_dispatches={} queued={} scheduled={} "
                        "congested={} failed_dispatches={} bounce_dispatches={} cancel_dispatches={} "
-                       "daemon_dispatches={} policy_rejected={} invalid_decisions={} "
+                       "daemon_dispatches={} heartbeat_kicks={} policy_rejected={} invalid_decisions={} "
                        "ring_full={} loop_passes={} page_faults={} restarts={}",
                        c.user_dispatches, c.kernel_dispatches, c.queued, c.scheduled,
                        c.congested, c.failed_dispatches, c.bounce_dispatches, c.cancel_dispatches,
-                       c.daemon_dispatches, c.policy_rejected, c.invalid_decisions, c.ring_full,
+                       c.daemon_dispatches, c.heartbeat_kicks, c.policy_rejected, c.invalid_decisions, c.ring_full,
                        c.loop_passes, c.page_faults, c.restarts);
 }
 

@@ -16,6 +16,7 @@ struct Counters {
     std::uint64_t bounce_dispatches = 0;
     std::uint64_t cancel_dispatches = 0;
     std::uint64_t daemon_dispatches = 0;
+    std::uint64_t heartbeat_kicks = 0;
     // Daemon side.
     std::uint64_t scheduled = 0;        // decisions the policy returned
     std::uint64_t policy_rejected = 0;  // on_enqueue refused: placed by the daemon itself
@@ -25,6 +26,9 @@ struct Counters {
     std::uint64_t page_faults = 0; // minor + major faults of the hot thread since it started
     std::uint64_t restarts = 0;    // re-attachments the kernel asked for (CPU hotplug)
 };
+
+// Field-wise sum, for totals across re-attachments.
+Counters &operator+=(Counters &total, const Counters &more);
 
 // "queued=1 user_dispatches=2 ..." in a fixed order (the summary line's format).
 std::string to_key_values(const Counters &c);

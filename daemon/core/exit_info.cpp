@@ -22,9 +22,13 @@ const char *kind_name(std::int32_t kind)
     case exit_unreg_bpf: return "unregistered_by_bpf";
     case exit_unreg_kern: return "unregistered_by_kernel";
     case exit_sysrq: return "sysrq";
+    case 68: return "parent";
+    case 69: return "parent_kill";
     case 1024: return "error";
     case 1025: return "error_bpf";
     case 1026: return "error_stall";
+    case 1027: return "error_reenq";
+    case 1028: return "error_rescue";
     default: return "unknown";
     }
 }

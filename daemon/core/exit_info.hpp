@@ -11,6 +11,7 @@ struct ExitInfo {
     std::int64_t exit_code = 0;
     std::string reason;
     std::string message;
+    std::string dump; // the kernel's debug dump (first 4 KiB), on errors
 
     // The kernel unloaded us because we asked (link destroyed / daemon stopping).
     [[nodiscard]] bool requested_by_user() const;

@@ -3,7 +3,10 @@
 namespace scxd {
 
 Loop::Loop(Backend &backend, PolicyRef policy, const LoopOptions &options)
-    : backend_(backend), policy_(policy), options_(options)
+    : backend_(backend), policy_(policy), options_(options),
+      // One pass adds at most a full queued ring (refused tasks) plus one pick; the queued
+      // ring holds at most twice max_tasks records (power-of-two rounding).
+      backlog_(2 * static_cast<std::size_t>(options.max_tasks) + 64)
 {
 }
 
@@ -15,8 +18,8 @@ void Loop::on_task(void *self, const scxd_task &task)
     // The policy cannot hold it: run it on the first free CPU so it is never lost.
     ++loop.own_.policy_rejected;
     scxd_decision d = scxd_decision_for(&task, SCXD_CPU_ANY);
-    if (loop.sanitize(d))
-        loop.send(d);
+    if (loop.sanitize(d) && loop.send(d))
+        ++loop.sent_in_drain_;
 }
 
 bool Loop::sanitize(scxd_decision &d)
@@ -37,32 +40,51 @@ bool Loop::sanitize(scxd_decision &d)
 
 bool Loop::send(const scxd_decision &d)
 {
-    if (backend_.dispatch(d) == DispatchStatus::ok)
+    if (backlog_size_ == 0 && backend_.dispatch(d) == DispatchStatus::ok)
         return true;
-    ++own_.ring_full;
-    carry_ = d;
+    if (backlog_size_ == 0)
+        ++own_.ring_full;
+    if (backlog_size_ == backlog_.size()) {
+        ++own_.invalid_decisions; // unreachable by construction (see the constructor)
+        return false;
+    }
+    backlog_[(backlog_head_ + backlog_size_) % backlog_.size()] = d;
+    ++backlog_size_;
     return false;
+}
+
+bool Loop::flush_backlog()
+{
+    while (backlog_size_ > 0) {
+        if (backend_.dispatch(backlog_[backlog_head_]) != DispatchStatus::ok) {
+            ++own_.ring_full;
+            return false;
+        }
+        backlog_head_ = (backlog_head_ + 1) % backlog_.size();
+        --backlog_size_;
+    }
+    return true;
 }
 
 PassResult Loop::run_pass()
 {
     PassResult r;
     ++own_.loop_passes;
-    if (carry_) {
-        const scxd_decision d = *carry_;
-        carry_.reset();
-        if (!send(d))
-            return r; // ring still full: the kernel has to drain it first
-        ++r.dispatched;
-    }
+    const std::size_t waiting = backlog_size_;
+    const bool flushed = flush_backlog();
+    r.dispatched += waiting - backlog_size_;
+    if (!flushed)
+        return r; // ring still full: the kernel has to drain it first; tasks wait in its ring
+    sent_in_drain_ = 0;
     r.drained = backend_.drain(TaskSink{&Loop::on_task, this});
+    r.dispatched += sent_in_drain_;
     scxd_decision d{};
     while (r.dispatched < options_.max_picks_per_pass && policy_.pick(d)) {
         ++own_.scheduled;
         if (!sanitize(d))
             continue;
         if (!send(d))
-            break;
+            break; // kept in the backlog; stop picking until the kernel drained the ring
         ++r.dispatched;
     }
     return r;
@@ -70,11 +92,17 @@ PassResult Loop::run_pass()
 
 std::optional<ExitInfo> Loop::run(const std::atomic<bool> &stop)
 {
+    using clock = std::chrono::steady_clock; // vDSO: no syscall
+    auto next_hook = clock::now() + options_.periodic.interval;
     while (!stop.load(std::memory_order_relaxed)) {
+        if (options_.periodic.fn != nullptr && clock::now() >= next_hook) {
+            options_.periodic.fn(options_.periodic.ctx, *this);
+            next_hook = clock::now() + options_.periodic.interval;
+        }
         if (auto info = backend_.exit_info())
             return info;
         const PassResult r = run_pass();
-        const std::uint64_t pending = policy_.nr_pending() + (carry_ ? 1 : 0);
+        const std::uint64_t pending = policy_.nr_pending() + backlog_size_;
         backend_.notify_complete(pending);
         if (r.dispatched > 0 || pending > 0)
             backend_.wait(std::chrono::milliseconds{0}, true); // let the kernel run them

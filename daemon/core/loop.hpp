@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "core/backend.hpp"
 #include "core/counters.hpp"
@@ -15,12 +16,25 @@
 
 namespace scxd {
 
+class Loop;
+
+// Called on the hot thread about every `interval`, between passes (never per task): the place
+// for work that needs a syscall, e.g. sampling resource usage and publishing stats.
+struct LoopHook {
+    void (*fn)(void *ctx, const Loop &loop) = nullptr;
+    void *ctx = nullptr;
+    std::chrono::milliseconds interval{250};
+};
+
 struct LoopOptions {
     std::uint32_t nr_cpus = 1;
     std::uint64_t default_slice_ns = 5'000'000;
     // Upper bound on decisions per pass, so a flood cannot starve the drain side.
     std::uint32_t max_picks_per_pass = 4096;
+    // Runnable tasks the rings are sized for; sizes the backlog of undelivered decisions.
+    std::uint32_t max_tasks = 8192;
     std::chrono::milliseconds idle_wait{100};
+    LoopHook periodic;
 };
 
 struct PassResult {
@@ -46,13 +60,20 @@ private:
     static void on_task(void *self, const scxd_task &task);
     // Fix up a policy's decision in place; false when it cannot be sent at all.
     bool sanitize(scxd_decision &d);
-    // Send, or keep it for the next pass when the ring is full.
+    // Send, or keep it in the backlog when the ring is full.
     bool send(const scxd_decision &d);
+    // Send what the full ring refused earlier, oldest first; false while some remain.
+    bool flush_backlog();
 
     Backend &backend_;
     PolicyRef policy_;
     LoopOptions options_;
-    std::optional<scxd_decision> carry_; // decision the full ring did not take yet
+    // Decisions the full ring did not take yet: a fixed ring allocated once, so a full ring
+    // never loses a task and the hot path never allocates.
+    std::vector<scxd_decision> backlog_;
+    std::size_t backlog_head_ = 0;
+    std::size_t backlog_size_ = 0;
+    std::size_t sent_in_drain_ = 0; // refused tasks sent during this pass's drain
     std::uint64_t fifo_seq_ = 0;         // vtime for decisions that leave it 0 (FIFO)
     Counters own_;
 };

@@ -1,6 +1,7 @@
 #include "plugin/host.hpp"
 
 #include <ctime>
+#include <type_traits>
 
 #include <spdlog/spdlog.h>
 
@@ -44,6 +45,18 @@ void Host::log(const scxd_host *host, scxd_log_level level, const char *msg)
     }
 }
 
+namespace {
+template <typename T> const char *type_name()
+{
+    if constexpr (std::is_same_v<T, std::int64_t>)
+        return "an integer";
+    else if constexpr (std::is_same_v<T, double>)
+        return "a number";
+    else
+        return "a string";
+}
+} // namespace
+
 template <typename T> int Host::param(const char *key, const T **out) const
 {
     if (key == nullptr)
@@ -52,8 +65,11 @@ template <typename T> int Host::param(const char *key, const T **out) const
     if (it == config_.params.end())
         return 1;
     const T *v = std::get_if<T>(&it->second);
-    if (v == nullptr)
+    if (v == nullptr) {
+        spdlog::error("policy {}: parameter '{}' has the wrong type: the policy expects {}",
+                      policy_name_, key, type_name<T>());
         return -1;
+    }
     *out = v;
     return 0;
 }
@@ -69,16 +85,20 @@ int Host::param_i64(const scxd_host *host, const char *key, std::int64_t *out)
 
 int Host::param_f64(const scxd_host *host, const char *key, double *out)
 {
-    const double *v = nullptr;
-    int rc = self(host).param(key, &v);
-    if (rc == -1) { // an integer is a fine float
-        const std::int64_t *i = nullptr;
-        if (self(host).param(key, &i) == 0) {
-            if (out)
-                *out = static_cast<double>(*i);
-            return 0;
+    // An integer is a fine number: accept it before reporting a wrong type.
+    const auto &h = self(host);
+    if (key != nullptr) {
+        const auto it = h.config_.params.find(key);
+        if (it != h.config_.params.end()) {
+            if (const auto *i = std::get_if<std::int64_t>(&it->second)) {
+                if (out)
+                    *out = static_cast<double>(*i);
+                return 0;
+            }
         }
     }
+    const double *v = nullptr;
+    const int rc = h.param(key, &v);
     if (rc == 0 && out)
         *out = *v;
     return rc;

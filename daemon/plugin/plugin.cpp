@@ -1,5 +1,7 @@
 #include "plugin/plugin.hpp"
 
+#include "core/text.hpp"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -75,7 +77,10 @@ Result<std::shared_ptr<Plugin>> Plugin::open(const std::filesystem::path &path)
         return Error{fmt::format("policy plugin {}: no such file: give an installed policy "
                                  "name (see 'scxd policies') or a path to a .so",
                                  path.string())};
-    void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    // Absolute: a bare "x.so" would make dlopen search the library path, not the file we
+    // just checked.
+    const auto abs = std::filesystem::absolute(path, ec);
+    void *handle = dlopen((ec ? path : abs).c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
         const char *why = dlerror();
         return Error{fmt::format("policy plugin {}: cannot load: {}", path.string(),
@@ -120,7 +125,7 @@ Result<std::unique_ptr<PolicyInstance>> PolicyInstance::create(std::shared_ptr<P
     if (rc != 0)
         return Error{fmt::format("policy {} ({}) failed to start: {}", e.name,
                                  plugin->path().string(),
-                                 err[0] ? err.data() : "create() returned an error")};
+                                 err[0] ? one_line(err.data()) : "create() returned an error")};
     std::unique_ptr<PolicyInstance> inst(new PolicyInstance(std::move(plugin), std::move(host)));
     inst->ctx_ = ctx;
     inst->name_ = e.name;

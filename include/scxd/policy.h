@@ -11,7 +11,8 @@
  * its own size so the daemon knows which members a plugin filled in.
  *
  * This header is pure C11 and append-only: members are never removed, reordered or retyped.
- * Only fixed-width integers, pointers to the structs below and `const char *` cross it.
+ * What crosses it: fixed-width integers, `double`, `size_t`, `int` status codes, the enum
+ * below, pointers to the structs below and `const char *`.
  *
  * Threads
  * -------
@@ -129,7 +130,8 @@ struct scxd_host {
 	/*
 	 * Typed parameters from the policy's config table. Return 0 and set *out when the key
 	 * exists with that type, 1 when it is absent (leave your default), -1 when it exists with
-	 * another type (the daemon has already reported it). Call only from `create`.
+	 * another type (the daemon logs which key and type; fail `create` then). `param_f64`
+	 * also accepts an integer. Call only from `create`.
 	 */
 	int (*param_i64)(const struct scxd_host *host, const char *key, int64_t *out);
 	int (*param_f64)(const struct scxd_host *host, const char *key, double *out);

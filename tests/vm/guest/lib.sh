@@ -87,3 +87,64 @@ _scxd_lib_exit() {
     exit "$_rc"
 }
 trap _scxd_lib_exit EXIT
+
+# ---- the daemon ----------------------------------------------------------------------------
+
+# start_scxd [ARGS...]: `scxd run ARGS` in the background (output in /tmp/scxd.out, .err),
+# waits until the kernel says enabled with an ops name starting with scxd. Sets SCXD_PID.
+start_scxd() {
+    scxd run "$@" >/tmp/scxd.out 2>/tmp/scxd.err &
+    SCXD_PID=$!
+    _n=0
+    while [ "$(sched_ext_state)" != enabled ]; do
+        kill -0 "$SCXD_PID" 2>/dev/null || fail "scxd run $* exited: $(tail -3 /tmp/scxd.err)"
+        [ $_n -ge "$(( $(scaled 20) * 10 ))" ] && fail "scxd run $*: not enabled after $(scaled 20)s"
+        sleep 0.1
+        _n=$((_n + 1))
+    done
+    case "$(ops_name)" in scxd*) ;; *) fail "root/ops is '$(ops_name)', not scxd*" ;; esac
+    info "scxd run $* attached (enable_seq $(enable_seq))"
+}
+
+# stop_scxd: SIGTERM, expect exit 0 and the kernel back to disabled. Prints the summary line.
+stop_scxd() {
+    kill -TERM "$SCXD_PID"
+    _rc=0
+    wait "$SCXD_PID" || _rc=$?
+    cat /tmp/scxd.out
+    [ "$_rc" = 0 ] || fail "scxd exited $_rc after SIGTERM: $(tail -5 /tmp/scxd.err)"
+    wait_for_state disabled 10
+}
+
+# summary_value KEY: KEY=N from the daemon's summary line (after stop_scxd).
+summary_value() {
+    sed -n "s/.* $1=\([0-9]*\).*/\1/p" /tmp/scxd.out | tail -1
+}
+
+# stat_value KEY: a numeric (or string) value from `scxd stats --json` of the running daemon.
+stat_value() {
+    scxd stats --json | tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p"
+}
+
+# assert_attached_since SEQ: still the same attachment (no ejection, no restart).
+assert_attached_since() {
+    assert_eq "$(sched_ext_state)" enabled "sched_ext state"
+    assert_eq "$(enable_seq)" "$1" "enable_seq (an ejection or re-attach happened)"
+}
+
+# ---- workloads -------------------------------------------------------------------------------
+
+# cpu_hog SECONDS: burn one CPU for about SECONDS (busybox sh has no better spinner).
+cpu_hog() {
+    _end=$(( $(date +%s) + $1 ))
+    while [ "$(date +%s)" -lt "$_end" ]; do :; done
+}
+
+# fork_storm SECONDS: short-lived processes as fast as they can be made.
+fork_storm() {
+    _end=$(( $(date +%s) + $1 ))
+    while [ "$(date +%s)" -lt "$_end" ]; do
+        for _i in 1 2 3 4 5 6 7 8 9 10; do /bin/true & done
+        wait
+    done
+}

@@ -1,0 +1,78 @@
+#include "stats/client.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "stats/socket.hpp"
+
+namespace scxd {
+namespace {
+
+constexpr std::size_t max_reply = 64 * 1024; // a snapshot is well under 1 KiB
+
+Status send_request(int fd, std::string_view format, const std::filesystem::path &path)
+{
+    const std::string line = std::string(format) + "\n";
+    // The request fits any socket buffer: one send either takes all of it or fails.
+    if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
+        return Error{fmt::format("cannot talk to the daemon at {}: {}", path.string(),
+                                 std::strerror(errno))};
+    return Ok{};
+}
+
+Result<std::string> read_reply(int fd, const std::filesystem::path &path)
+{
+    std::string reply;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n == 0)
+            return reply;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return Error{fmt::format("the daemon at {} did not answer within {} ms",
+                                     path.string(), stats_query_timeout.count())};
+        if (n < 0)
+            return Error{fmt::format("cannot read from the daemon at {}: {}", path.string(),
+                                     std::strerror(errno))};
+        reply.append(buf, static_cast<std::size_t>(n));
+        if (reply.size() > max_reply)
+            return Error{fmt::format("the daemon at {} sent more than {} bytes", path.string(),
+                                     max_reply)};
+    }
+}
+
+} // namespace
+
+Result<std::string> query_stats(const std::filesystem::path &socket_path,
+                                std::string_view format)
+{
+    if (format != "json" && format != "table")
+        return Error{fmt::format("unknown stats format '{}': json or table", format)};
+    auto addr = unix_address(socket_path);
+    if (!addr)
+        return addr.error();
+    Connection c = connect_unix(*addr, stats_query_timeout);
+    if (!c.fd)
+        return Error{fmt::format("cannot reach the daemon at {} (is scxd running?): {}",
+                                 socket_path.string(), std::strerror(c.error))};
+    if (auto st = send_request(c.fd.get(), format, socket_path); !st)
+        return st.error();
+    auto reply = read_reply(c.fd.get(), socket_path);
+    if (!reply)
+        return reply;
+    if (reply->empty())
+        return Error{fmt::format("the daemon at {} closed the connection without an answer",
+                                 socket_path.string())};
+    if (reply->starts_with("error: "))
+        return Error{fmt::format("the daemon at {} refused the request: {}", socket_path.string(),
+                                 reply->substr(7, reply->find('\n') - 7))};
+    return reply;
+}
+
+} // namespace scxd

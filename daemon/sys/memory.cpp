@@ -1,0 +1,44 @@
+#include "sys/memory.hpp"
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace scxd {
+namespace {
+
+constexpr std::size_t prefault_stack_bytes = 512 * 1024;
+
+// noinline: the array must really live on this frame's stack to fault those pages in.
+[[gnu::noinline]] void touch_stack()
+{
+    volatile char stack[prefault_stack_bytes];
+    for (std::size_t i = 0; i < sizeof(stack); i += 4096)
+        stack[i] = 0;
+}
+
+} // namespace
+
+Status lock_and_prefault_memory()
+{
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+        return Error{fmt::format("mlockall failed: {}: raise the memlock limit "
+                                 "(LimitMEMLOCK=infinity) or run as root",
+                                 std::strerror(errno))};
+    touch_stack();
+    return Ok{};
+}
+
+std::uint64_t thread_page_faults()
+{
+    rusage ru{};
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return static_cast<std::uint64_t>(ru.ru_minflt) + static_cast<std::uint64_t>(ru.ru_majflt);
+}
+
+} // namespace scxd

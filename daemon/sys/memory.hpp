@@ -1,0 +1,17 @@
+// Keeping the hot thread free of page faults: lock and pre-fault memory, count faults.
+#pragma once
+
+#include <cstdint>
+
+#include "core/result.hpp"
+
+namespace scxd {
+
+// mlockall(current + future) and touch a generous stack, so neither the loop nor a later
+// allocation ever waits for the kernel to page memory in while tasks wait for us.
+Status lock_and_prefault_memory();
+
+// Minor + major page faults of the calling thread so far (one getrusage call).
+std::uint64_t thread_page_faults();
+
+} // namespace scxd
