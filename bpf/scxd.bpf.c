@@ -102,9 +102,10 @@ static __always_inline bool is_reclaim_kthread(const struct task_struct *p)
 	       c[5] == 'p' && c[6] == 'a' && c[7] == 'g' && c[8] == 'e' && c[9] == 'd';
 }
 
-static __always_inline u64 tasks_waiting_for_daemon(void)
+/* Queued task records the daemon has not read yet (exit notices do not count). */
+static __always_inline bool tasks_waiting_for_daemon(void)
 {
-	return counters.queued - user_state.consumed;
+	return (s64)(counters.queued - user_state.consumed) > 0;
 }
 
 static __always_inline void kick_idle_cpu(const struct task_struct *p)
@@ -145,7 +146,7 @@ static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 
 static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
 {
-	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && tasks_waiting_for_daemon() > 0 &&
+	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && tasks_waiting_for_daemon() &&
 	    bpf_ktime_get_ns() - daemon_enqueued_ns > HEARTBEAT_NS) {
 		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
 		COUNT(heartbeat_kicks);
@@ -197,6 +198,9 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	q->enqueue_ns = bpf_ktime_get_ns();
 	q->enq_gen = tctx->enq_gen;
 	__builtin_memcpy(q->comm, p->comm, sizeof(q->comm));
+	q->tgid = p->tgid;
+	q->uid = BPF_CORE_READ(p, cred, uid.val);
+	q->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
 	bpf_ringbuf_submit(q, 0);
 	COUNT(queued);
 }
@@ -253,7 +257,7 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, 0);
 
 	/* The daemon first while tasks wait for it: everything else depends on it. */
-	if (tasks_waiting_for_daemon() > 0 && scxd_move_to_local(SCXD_DSQ_DAEMON)) {
+	if (tasks_waiting_for_daemon() && scxd_move_to_local(SCXD_DSQ_DAEMON)) {
 		COUNT(daemon_dispatches);
 		return;
 	}
@@ -265,6 +269,25 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	if (scxd_move_to_local(SCXD_DSQ_DAEMON))
 		COUNT(daemon_dispatches);
+}
+
+/* Tell user space a task is gone, so policies keeping per-task state can drop it. Best
+ * effort: a full ring only leaves a stale entry, which policies must tolerate. */
+void BPF_STRUCT_OPS(scxd_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	struct scxd_queued *q;
+
+	if (is_daemon(p) || (p->flags & PF_KTHREAD))
+		return;
+	q = bpf_ringbuf_reserve(&queued, sizeof(*q), 0);
+	if (!q)
+		return;
+	__builtin_memset(q, 0, sizeof(*q));
+	q->pid = p->pid;
+	q->tgid = p->tgid;
+	q->flags = SCXD_Q_EXITED;
+	bpf_ringbuf_submit(q, 0);
+	COUNT(exits);
 }
 
 s32 BPF_STRUCT_OPS(scxd_init_task, struct task_struct *p, struct scx_init_task_args *args)
@@ -325,6 +348,7 @@ struct sched_ext_ops scxd_ops = {
 	.enqueue = (void *)scxd_enqueue,
 	.dispatch = (void *)scxd_dispatch,
 	.init_task = (void *)scxd_init_task,
+	.exit_task = (void *)scxd_exit_task,
 	.init = (void *)scxd_init,
 	.exit = (void *)scxd_exit,
 	.dispatch_max_batch = SCXD_DISPATCH_BATCH * 2,

@@ -34,6 +34,7 @@ enum scxd_consts {
 /* scxd_queued.flags */
 #define SCXD_Q_WAKEUP (1u << 0)
 #define SCXD_Q_KTHREAD (1u << 1)
+#define SCXD_Q_EXITED (1u << 2) /* not runnable: the task exited (policies forget it) */
 
 /* Kernel -> user: a task became runnable and waits for a decision. */
 struct scxd_queued {
@@ -46,6 +47,9 @@ struct scxd_queued {
 	u64 enqueue_ns; /* bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC */
 	u64 enq_gen; /* per-task enqueue generation, echoed back in the decision */
 	char comm[SCXD_COMM_LEN];
+	s32 tgid;
+	u32 uid;
+	u64 cgroup_id;
 };
 
 /* User -> kernel: run `pid` on `cpu` (or any CPU when cpu < 0) for `slice_ns`. */
@@ -68,6 +72,7 @@ struct scxd_counters {
 	u64 cancel_dispatches; /* decision for an older enqueue of the task: dropped */
 	u64 daemon_dispatches; /* times the daemon itself was given a CPU */
 	u64 heartbeat_kicks; /* the heartbeat had to preempt a CPU for the waiting daemon */
+	u64 exits; /* exit notices sent to user space */
 };
 
 /* What the daemon writes for the BPF program (through the same mmap'd .bss). */

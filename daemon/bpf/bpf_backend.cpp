@@ -150,6 +150,11 @@ int BpfBackend::on_record(void *self, void *data, std::size_t size)
     if (size < sizeof(scxd_queued))
         return 0;
     const auto &q = *static_cast<const scxd_queued *>(data);
+    if (q.flags & SCXD_Q_EXITED) {
+        if (b.sink_.exited != nullptr)
+            b.sink_.exited(b.sink_.ctx, q.pid);
+        return 0;
+    }
     scxd_task t;
     t.pid = q.pid;
     t.prev_cpu = q.prev_cpu;
@@ -162,6 +167,9 @@ int BpfBackend::on_record(void *self, void *data, std::size_t size)
     t.cookie = q.enq_gen;
     std::memcpy(t.comm, q.comm, sizeof(t.comm));
     t.comm[sizeof(t.comm) - 1] = '\0';
+    t.tgid = q.tgid;
+    t.uid = q.uid;
+    t.cgroup_id = q.cgroup_id;
     ++b.drained_;
     b.sink_(t);
     return 0;
@@ -223,6 +231,7 @@ Counters BpfBackend::counters() const
     c.cancel_dispatches = rd(k.cancel_dispatches);
     c.daemon_dispatches = rd(k.daemon_dispatches);
     c.heartbeat_kicks = rd(k.heartbeat_kicks);
+    c.exits = rd(k.exits);
     return c;
 }
 

@@ -19,6 +19,8 @@ namespace scxd {
 struct TaskSink {
     void (*fn)(void *ctx, const scxd_task &task);
     void *ctx;
+    // A task that exited (policies forget it); may be null.
+    void (*exited)(void *ctx, std::int32_t pid) = nullptr;
     void operator()(const scxd_task &task) const { fn(ctx, task); }
 };
 
@@ -36,7 +38,8 @@ public:
     Backend &operator=(const Backend &) = delete;
     virtual ~Backend() = default;
 
-    // Hand every task queued since the last call to sink. Returns how many.
+    // Hand every task queued since the last call to sink, and every exit notice to
+    // sink.exited. Returns how many tasks (not exits).
     virtual std::size_t drain(TaskSink sink) = 0;
     // Send one decision to the kernel. Hot path: no syscall, no allocation.
     virtual DispatchStatus dispatch(const scxd_decision &decision) = 0;

@@ -17,6 +17,7 @@ struct Counters {
     std::uint64_t cancel_dispatches = 0;
     std::uint64_t daemon_dispatches = 0;
     std::uint64_t heartbeat_kicks = 0;
+    std::uint64_t exits = 0; // exit notices delivered to the policy
     // Daemon side.
     std::uint64_t scheduled = 0;        // decisions the policy returned
     std::uint64_t policy_rejected = 0;  // on_enqueue refused: placed by the daemon itself

@@ -22,6 +22,11 @@ void Loop::on_task(void *self, const scxd_task &task)
         ++loop.sent_in_drain_;
 }
 
+void Loop::on_exited(void *self, std::int32_t pid)
+{
+    static_cast<Loop *>(self)->policy_.on_exit(pid);
+}
+
 bool Loop::sanitize(scxd_decision &d)
 {
     if (d.pid <= 0) {
@@ -76,7 +81,7 @@ PassResult Loop::run_pass()
     if (!flushed)
         return r; // ring still full: the kernel has to drain it first; tasks wait in its ring
     sent_in_drain_ = 0;
-    r.drained = backend_.drain(TaskSink{&Loop::on_task, this});
+    r.drained = backend_.drain(TaskSink{&Loop::on_task, this, &Loop::on_exited});
     r.dispatched += sent_in_drain_;
     scxd_decision d{};
     while (r.dispatched < options_.max_picks_per_pass && policy_.pick(d)) {

@@ -58,6 +58,7 @@ public:
 
 private:
     static void on_task(void *self, const scxd_task &task);
+    static void on_exited(void *self, std::int32_t pid);
     // Fix up a policy's decision in place; false when it cannot be sent at all.
     bool sanitize(scxd_decision &d);
     // Send, or keep it in the backlog when the ring is full.

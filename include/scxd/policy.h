@@ -81,6 +81,12 @@ struct scxd_task {
 	uint64_t cookie;
 	/* Short command name, NUL-terminated. */
 	char comm[16];
+	/* Process (thread group) id the task belongs to. */
+	int32_t tgid;
+	/* Real user id of the task. */
+	uint32_t uid;
+	/* Its cgroup (v2) id: the inode number of its directory under /sys/fs/cgroup. */
+	uint64_t cgroup_id;
 };
 
 /* What `pick` returns: run task `pid` on `cpu` for `slice_ns`. */

@@ -24,7 +24,10 @@ static_assert(offsetof(struct scxd_task, sum_exec_runtime) == 24, "scxd_task.sum
 static_assert(offsetof(struct scxd_task, enqueue_ns) == 32, "scxd_task.enqueue_ns");
 static_assert(offsetof(struct scxd_task, cookie) == 40, "scxd_task.cookie");
 static_assert(offsetof(struct scxd_task, comm) == 48, "scxd_task.comm");
-static_assert(sizeof(struct scxd_task) == 64, "sizeof(scxd_task)");
+static_assert(offsetof(struct scxd_task, tgid) == 64, "scxd_task.tgid");
+static_assert(offsetof(struct scxd_task, uid) == 68, "scxd_task.uid");
+static_assert(offsetof(struct scxd_task, cgroup_id) == 72, "scxd_task.cgroup_id");
+static_assert(sizeof(struct scxd_task) == 80, "sizeof(scxd_task)");
 
 static_assert(offsetof(struct scxd_decision, pid) == 0, "scxd_decision.pid");
 static_assert(offsetof(struct scxd_decision, cpu) == 4, "scxd_decision.cpu");
