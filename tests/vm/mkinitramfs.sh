@@ -95,7 +95,7 @@ if [ -f "$build_dir/meson-private/install.dat" ]; then
     done < <(find "$root/usr/local" "$root/usr/lib" -type f \( -name scxd -o -name '*.so' \) -print0 2>/dev/null)
 fi
 # Test helpers built with the project (tests/vm/meson.build).
-for t in "$build_dir"/tests/vm/sched-ext-run; do
+for t in "$build_dir"/tests/vm/sched-ext-run "$build_dir"/tests/vm/spin "$build_dir"/tests/vm/run-as-uid; do
     [ -f "$t" ] && install_bin "$t" "/usr/bin/$(basename "$t")"
 done
 [ "$ndaemon" = 1 ] || warn "no scxd installed from $build_dir (not built yet?)"

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Issue 4: the vruntime and weighted policies against the kernel's own scheduler (EEVDF),
+# in one boot. CPU time per hog is what the kernel accounted to it (CLOCK_PROCESS_CPUTIME_ID,
+# printed by `spin`). Checks:
+#   three equal hogs on two CPUs: max/min <= 1.05, total >= 0.99 x EEVDF's total
+#   two nice-0 + two nice-5 hogs: nice0/nice5 CPU ratio within 10% of EEVDF's (about 3.06)
+#   weighted, uid 1000 : uid 2000 = 3 : 1 (two hogs each): ratio 3 +- 10%
+# shellcheck source=tests/vm/guest/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DUR=${SCXD_FAIR_SECONDS:-10}
+
+# hogs SPEC...: one `spin` per SPEC ("nice:N" or "uid:N"), all at once; prints their cpu_ns
+# in SPEC order, space separated.
+hogs() {
+    i=0
+    for spec in "$@"; do
+        case "$spec" in
+            nice:*) nice -n "${spec#nice:}" spin "$DUR" >"/tmp/hog.$i" & ;;
+            uid:*) run-as-uid "${spec#uid:}" spin "$DUR" >"/tmp/hog.$i" & ;;
+        esac
+        i=$((i + 1))
+    done
+    wait_all_hogs
+    j=0 out=""
+    while [ $j -lt $i ]; do
+        v=$(sed -n 's/^cpu_ns=//p' "/tmp/hog.$j")
+        [ -n "$v" ] || fail "hog $j printed no cpu time"
+        out="$out $v"
+        j=$((j + 1))
+    done
+    echo "$out"
+}
+
+wait_all_hogs() {
+    for p in $(jobs -p); do
+        [ "$p" = "${SCXD_PID:-}" ] || wait "$p" || fail "hog $p failed"
+    done
+}
+
+# calc EXPR: floating point with awk (busybox sh has integers only).
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+# check COND MESSAGE: COND is an awk boolean expression.
+check() { [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ] || fail "$2"; }
+
+equal_hogs() { # prints: total max/min
+    set -- $(hogs nice:0 nice:0 nice:0)
+    echo "$(calc "$1 + $2 + $3") $(calc "($1 > $2 ? ($1 > $3 ? $1 : $3) : ($2 > $3 ? $2 : $3)) / ($1 < $2 ? ($1 < $3 ? $1 : $3) : ($2 < $3 ? $2 : $3))")"
+}
+
+nice_ratio() {
+    set -- $(hogs nice:0 nice:0 nice:5 nice:5)
+    calc "($1 + $2) / ($3 + $4)"
+}
+
+# --- the kernel's own scheduler --------------------------------------------------------------
+assert_eq "$(sched_ext_state)" disabled "state before the baseline"
+set -- $(equal_hogs); eevdf_total=$1; eevdf_spread=$2
+eevdf_nice=$(nice_ratio)
+info "EEVDF: three hogs total ${eevdf_total} ns (max/min $eevdf_spread), nice0/nice5 $eevdf_nice"
+
+# --- vruntime ----------------------------------------------------------------------------------
+start_scxd --policy vruntime
+seq=$(enable_seq)
+set -- $(equal_hogs); vr_total=$1; vr_spread=$2
+vr_nice=$(nice_ratio)
+assert_attached_since "$seq"
+stop_scxd
+info "vruntime: three hogs total $vr_total ns ($(calc "$vr_total / $eevdf_total") x EEVDF, max/min $vr_spread), nice0/nice5 $vr_nice ($(calc "$vr_nice / $eevdf_nice") x EEVDF)"
+check "$vr_spread <= 1.05" "vruntime: three equal hogs got max/min $vr_spread (> 1.05)"
+check "$vr_total >= 0.99 * $eevdf_total" "vruntime: three hogs got $(calc "$vr_total / $eevdf_total") x EEVDF's CPU (< 0.99)"
+check "$vr_nice >= 0.9 * $eevdf_nice && $vr_nice <= 1.1 * $eevdf_nice" \
+    "vruntime: nice0/nice5 ratio $vr_nice not within 10% of EEVDF's $eevdf_nice"
+
+# --- weighted ----------------------------------------------------------------------------------
+cat >/tmp/weighted.toml <<'TOML'
+policy = "weighted"
+
+[[policy.weighted.class]]
+name = "gold"
+uid = 1000
+weight = 3
+
+[[policy.weighted.class]]
+name = "bronze"
+uid = 2000
+weight = 1
+TOML
+start_scxd --config /tmp/weighted.toml
+seq=$(enable_seq)
+set -- $(hogs uid:1000 uid:1000 uid:2000 uid:2000)
+assert_attached_since "$seq"
+stop_scxd
+w_ratio=$(calc "($1 + $2) / ($3 + $4)")
+info "weighted: uid 1000 / uid 2000 CPU = $w_ratio (configured 3:1)"
+check "$w_ratio >= 2.7 && $w_ratio <= 3.3" "weighted: uid 1000/2000 CPU ratio $w_ratio not within 10% of 3"
