@@ -1,8 +1,10 @@
 // The command line: `scxd run|policies|...` with CLI11. Exceptions stay at this edge.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/options.hpp"
+#include "config/overlay.hpp"
 #include "stats/stats_command.hpp"
 
 namespace scxd {
@@ -26,46 +28,78 @@ int cli_main(int argc, char **argv)
     app.require_subcommand(1);
     app.fallthrough(); // global options may follow the verb
     std::string log_level = "info";
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    auto *log_opt =
+        app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+            ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    std::string config_path(default_config_path);
+    auto *config_opt = app.add_option("--config", config_path,
+                                      "config file; flags override its keys (without --config, "
+                                      "a missing file means built-in defaults)")
+        ->capture_default_str();
+    // Config key -> its flags: a config value applies only where no such flag was given.
+    std::vector<std::pair<CLI::Option *, std::string>> keyed{{log_opt, "log_level"}};
 
     RunOptions run;
     std::vector<std::string> dirs;
     auto *run_cmd = app.add_subcommand("run", "attach the scheduler and run a policy");
-    run_cmd->add_option("-p,--policy", run.policy,
-                        "installed policy name (see 'scxd policies') or path to a .so")
-        ->capture_default_str();
-    run_cmd->add_option("--policy-dir", dirs, "extra directory to look policies up in (repeatable)");
-    run_cmd->add_option("--slice-us", run.slice_us, "default time slice in microseconds")
-        ->check(CLI::Range(50, 1'000'000))
-        ->capture_default_str();
-    run_cmd->add_option("--mode", run.mode,
-                        "builtin-idle: a wakeup that finds an idle CPU runs there at once; "
-                        "full-user: every task goes through the policy")
-        ->check(CLI::IsMember({"builtin-idle", "full-user"}))
-        ->capture_default_str();
-    run_cmd->add_option("--max-tasks", run.max_tasks, "runnable tasks the rings can hold")
-        ->check(CLI::Range(64, 1 << 20))
-        ->capture_default_str();
-    run_cmd->add_flag("--partial", run.partial,
-                      "schedule only tasks that chose SCHED_EXT; the rest stay in the fair class");
-    run_cmd->add_option("--exit-dump-len", run.exit_dump_len,
-                        "bytes of kernel debug dump on an error exit (0: kernel default)")
-        ->check(CLI::Range(0, 1 << 20));
-    run_cmd->add_option("--stats-socket", run.stats_socket,
-                        "where 'scxd stats' reads the counters (created mode 0666)")
-        ->capture_default_str();
+    auto *check_cmd = app.add_subcommand(
+        "check", "validate the config file and load its policy, without touching the kernel");
+    for (auto *cmd : {run_cmd, check_cmd}) {
+        keyed.emplace_back(
+            cmd->add_option("-p,--policy", run.policy,
+                            "installed policy name (see 'scxd policies') or path to a .so")
+                ->capture_default_str(),
+            "policy");
+        keyed.emplace_back(
+            cmd->add_option("--policy-dir", dirs,
+                            "extra directory to look policies up in (repeatable)"),
+            "policy_dirs");
+    }
+    keyed.emplace_back(
+        run_cmd->add_option("--slice-us", run.slice_us, "default time slice in microseconds")
+            ->check(CLI::Range(min_slice_us, max_slice_us))
+            ->capture_default_str(),
+        "slice_us");
+    keyed.emplace_back(
+        run_cmd->add_option("--mode", run.mode,
+                            "builtin-idle: a wakeup that finds an idle CPU runs there at once; "
+                            "full-user: every task goes through the policy")
+            ->check(CLI::IsMember({"builtin-idle", "full-user"}))
+            ->capture_default_str(),
+        "mode");
+    keyed.emplace_back(
+        run_cmd->add_option("--max-tasks", run.max_tasks, "runnable tasks the rings can hold")
+            ->check(CLI::Range(min_max_tasks, max_max_tasks))
+            ->capture_default_str(),
+        "max_tasks");
+    keyed.emplace_back(
+        run_cmd->add_flag("--partial,!--no-partial", run.partial,
+                          "schedule only tasks that chose SCHED_EXT; the rest stay in the fair "
+                          "class (--no-partial overrides partial = true in the config)"),
+        "partial");
+    keyed.emplace_back(
+        run_cmd->add_option("--exit-dump-len", run.exit_dump_len,
+                            "bytes of kernel debug dump on an error exit (0: kernel default)")
+            ->check(CLI::Range(0U, max_exit_dump_len)),
+        "exit_dump_len");
+    keyed.emplace_back(
+        run_cmd->add_option("--stats-socket", run.stats_socket,
+                            "where 'scxd stats' reads the counters (created mode 0666)")
+            ->capture_default_str(),
+        "stats_socket");
     bool no_mlock = false;
     run_cmd->add_flag("--no-mlock", no_mlock, "do not lock the daemon's memory (for tests)");
 
     auto *pol_cmd = app.add_subcommand("policies", "list installed policy plugins");
-    pol_cmd->add_option("--policy-dir", dirs, "extra directory to look in (repeatable)");
+    keyed.emplace_back(
+        pol_cmd->add_option("--policy-dir", dirs, "extra directory to look in (repeatable)"),
+        "policy_dirs");
 
     StatsOptions stats;
     auto *stats_cmd = app.add_subcommand("stats", "show the running daemon's counters");
     stats_cmd->add_flag("--json", stats.json, "one JSON object (per line with --watch)");
     stats_cmd->add_flag("--watch", stats.watch, "refresh every second until Ctrl-C");
-    stats_cmd->add_option("--socket", stats.socket, "the daemon's stats socket")
+    auto *socket_opt = stats_cmd->add_option("--socket", stats.socket, "the daemon's stats socket")
         ->capture_default_str();
 
     try {
@@ -73,16 +107,38 @@ int cli_main(int argc, char **argv)
     } catch (const CLI::ParseError &e) {
         return app.exit(e);
     }
-    apply_log_level(log_level);
-    std::vector<std::filesystem::path> dir_paths(dirs.begin(), dirs.end());
-    if (*run_cmd) {
-        run.policy_dirs = dir_paths;
-        run.mlock = !no_mlock;
-        return run_command(run);
+    auto cfg = load_config(config_path, config_opt->count() > 0);
+    if (!cfg) {
+        fmt::print(stderr, "scxd: {}\n", cfg.error().message);
+        return 2;
     }
-    if (*stats_cmd)
+    CliSettings cli{run, log_level, {}};
+    cli.run.policy_dirs.assign(dirs.begin(), dirs.end());
+    cli.run.mlock = !no_mlock;
+    for (const auto &[opt, key] : keyed)
+        if (opt->count() > 0)
+            cli.given.insert(key);
+    const auto eff = apply_config(cli, *cfg);
+    apply_log_level(eff.log_level);
+    if (*run_cmd) {
+        // SIGHUP: the same file and the same flags again; flags still win over the file.
+        ConfigReload reload = [cli, config_path,
+                               must_exist = config_opt->count() > 0]() -> Result<Reloaded> {
+            auto again = load_config(config_path, must_exist);
+            if (!again)
+                return again.error();
+            return Reloaded{apply_config(cli, *again).run, std::move(*again)};
+        };
+        return run_command(eff.run, *cfg, reload);
+    }
+    if (*check_cmd)
+        return check_command(eff.run, *cfg, config_path);
+    if (*stats_cmd) {
+        if (socket_opt->count() == 0 && cfg->stats_socket)
+            stats.socket = *cfg->stats_socket;
         return stats_command(stats);
-    return policies_command(policy_search_path(dir_paths));
+    }
+    return policies_command(policy_search_path(eff.run.policy_dirs));
 }
 
 } // namespace scxd

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "stats/snapshot.hpp"
 
 namespace scxd {
@@ -27,7 +29,19 @@ struct RunOptions {
 std::vector<std::filesystem::path> policy_search_path(
     const std::vector<std::filesystem::path> &from_cli);
 
-int run_command(const RunOptions &options);
+// `config` supplies the [policy.<name>] parameters; its other keys are already in `options`.
+// What a reload (SIGHUP) produces: the effective options and the config they came from.
+struct Reloaded {
+    RunOptions run;
+    Config config;
+};
+using ConfigReload = std::function<Result<Reloaded>()>;
+
+int run_command(const RunOptions &options, const Config &config, const ConfigReload &reload);
+// `scxd check`: what `run` would load, without the kernel. `config_path` is what was asked
+// for; `cfg.file` is empty when that was the default file and it does not exist.
+int check_command(const RunOptions &options, const Config &config,
+                  const std::filesystem::path &config_path);
 int policies_command(const std::vector<std::filesystem::path> &dirs);
 
 } // namespace scxd

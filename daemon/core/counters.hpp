@@ -26,6 +26,7 @@ struct Counters {
     std::uint64_t loop_passes = 0;
     std::uint64_t page_faults = 0; // minor + major faults of the hot thread since it started
     std::uint64_t restarts = 0;    // re-attachments the kernel asked for (CPU hotplug)
+    std::uint64_t policy_swaps = 0; // live policy swaps (SIGHUP / systemctl reload)
 };
 
 // Field-wise sum, for totals across re-attachments.

@@ -3,28 +3,47 @@
 namespace scxd {
 
 Loop::Loop(Backend &backend, PolicyRef policy, const LoopOptions &options)
-    : backend_(backend), policy_(policy), options_(options),
+    : backend_(backend), policy_(policy), options_(options), custody_(options.max_tasks),
       // One pass adds at most a full queued ring (refused tasks) plus one pick; the queued
       // ring holds at most twice max_tasks records (power-of-two rounding).
       backlog_(2 * static_cast<std::size_t>(options.max_tasks) + 64)
 {
 }
 
-void Loop::on_task(void *self, const scxd_task &task)
+void Loop::on_task(void *self, const scxd_task &task) { static_cast<Loop *>(self)->offer(task); }
+
+void Loop::offer(const scxd_task &task)
 {
-    auto &loop = *static_cast<Loop *>(self);
-    if (loop.policy_.on_enqueue(task) == 0)
-        return;
+    if (custody_.insert(task)) {
+        if (policy_.on_enqueue(task) == 0)
+            return;
+        custody_.erase(task.pid);
+    }
     // The policy cannot hold it: run it on the first free CPU so it is never lost.
-    ++loop.own_.policy_rejected;
+    ++own_.policy_rejected;
     scxd_decision d = scxd_decision_for(&task, SCXD_CPU_ANY);
-    if (loop.sanitize(d) && loop.send(d))
-        ++loop.sent_in_drain_;
+    if (sanitize(d) && send(d))
+        ++sent_in_drain_;
 }
 
 void Loop::on_exited(void *self, std::int32_t pid)
 {
-    static_cast<Loop *>(self)->policy_.on_exit(pid);
+    auto &loop = *static_cast<Loop *>(self);
+    loop.custody_.erase(pid);
+    loop.policy_.on_exit(pid);
+}
+
+void Loop::swap_policy(PolicyRef next)
+{
+    // Snapshot first: offer() changes custody while we walk it.
+    std::vector<scxd_task> held;
+    held.reserve(custody_.size());
+    custody_.for_each([&](const scxd_task &t) { held.push_back(t); });
+    custody_.clear();
+    policy_ = next;
+    sent_in_drain_ = 0;
+    for (const auto &t : held)
+        offer(t);
 }
 
 bool Loop::sanitize(scxd_decision &d)
@@ -86,6 +105,13 @@ PassResult Loop::run_pass()
     scxd_decision d{};
     while (r.dispatched < options_.max_picks_per_pass && policy_.pick(d)) {
         ++own_.scheduled;
+        const scxd_task *held = custody_.find(d.pid);
+        if (held == nullptr) {
+            ++own_.invalid_decisions; // a pid it does not hold: unknown, or picked twice
+            continue;
+        }
+        d.cookie = held->cookie; // the latest enqueue's, whatever the policy copied
+        custody_.erase(d.pid);
         if (!sanitize(d))
             continue;
         if (!send(d))

@@ -11,6 +11,7 @@
 
 #include "core/backend.hpp"
 #include "core/counters.hpp"
+#include "core/custody.hpp"
 #include "core/exit_info.hpp"
 #include "core/policy_ref.hpp"
 
@@ -19,9 +20,10 @@ namespace scxd {
 class Loop;
 
 // Called on the hot thread about every `interval`, between passes (never per task): the place
-// for work that needs a syscall, e.g. sampling resource usage and publishing stats.
+// for work that needs a syscall, e.g. sampling resource usage, publishing stats, or swapping
+// in a new policy (swap_policy).
 struct LoopHook {
-    void (*fn)(void *ctx, const Loop &loop) = nullptr;
+    void (*fn)(void *ctx, Loop &loop) = nullptr;
     void *ctx = nullptr;
     std::chrono::milliseconds interval{250};
 };
@@ -55,12 +57,20 @@ public:
     // Daemon-side counters, merged with the backend's kernel-side ones.
     [[nodiscard]] Counters counters() const;
     [[nodiscard]] const PolicyRef &policy() const { return policy_; }
+    // Tasks the policy holds (accepted, not picked yet).
+    [[nodiscard]] std::size_t held() const { return custody_.size(); }
+
+    // Between two passes: make `next` the policy and hand it every task the current one
+    // holds. The caller destroys the old instance afterwards (off the hot thread if it can).
+    void swap_policy(PolicyRef next);
 
 private:
     static void on_task(void *self, const scxd_task &task);
     static void on_exited(void *self, std::int32_t pid);
     // Fix up a policy's decision in place; false when it cannot be sent at all.
     bool sanitize(scxd_decision &d);
+    // Give a task to the policy; if it (or custody) cannot hold it, run it anywhere.
+    void offer(const scxd_task &task);
     // Send, or keep it in the backlog when the ring is full.
     bool send(const scxd_decision &d);
     // Send what the full ring refused earlier, oldest first; false while some remain.
@@ -69,6 +79,7 @@ private:
     Backend &backend_;
     PolicyRef policy_;
     LoopOptions options_;
+    Custody custody_;
     // Decisions the full ring did not take yet: a fixed ring allocated once, so a full ring
     // never loses a task and the hot path never allocates.
     std::vector<scxd_decision> backlog_;

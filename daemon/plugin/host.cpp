@@ -25,6 +25,33 @@ Host::Host(std::string policy_name, HostConfig config)
 
 const Host &Host::self(const scxd_host *host) { return *static_cast<const Host *>(host->host_data); }
 
+void Host::note_query(const char *key) const
+{
+    if (key == nullptr)
+        return;
+    try { // called from the plugin's C code: nothing may propagate through it
+        queried_.insert(key);
+        if (config_.queried != nullptr)
+            config_.queried->insert(key);
+    } catch (...) {
+    }
+}
+
+std::vector<std::string> Host::unqueried_keys() const
+{
+    return scxd::unqueried_keys(config_.params, queried_);
+}
+
+std::vector<std::string> unqueried_keys(const ParamMap &params,
+                                        const std::set<std::string> &queried)
+{
+    std::vector<std::string> out;
+    for (const auto &[key, value] : params)
+        if (!queried.contains(key))
+            out.push_back(key);
+    return out;
+}
+
 std::uint64_t Host::now_ns(const scxd_host * /*host*/)
 {
     timespec ts{};
@@ -66,8 +93,8 @@ template <typename T> int Host::param(const char *key, const T **out) const
         return 1;
     const T *v = std::get_if<T>(&it->second);
     if (v == nullptr) {
-        spdlog::error("policy {}: parameter '{}' has the wrong type: the policy expects {}",
-                      policy_name_, key, type_name<T>());
+        if (config_.type_errors != nullptr)
+            config_.type_errors->emplace(key, type_name<T>());
         return -1;
     }
     *out = v;
@@ -76,6 +103,7 @@ template <typename T> int Host::param(const char *key, const T **out) const
 
 int Host::param_i64(const scxd_host *host, const char *key, std::int64_t *out)
 {
+    self(host).note_query(key);
     const std::int64_t *v = nullptr;
     const int rc = self(host).param(key, &v);
     if (rc == 0 && out)
@@ -87,6 +115,7 @@ int Host::param_f64(const scxd_host *host, const char *key, double *out)
 {
     // An integer is a fine number: accept it before reporting a wrong type.
     const auto &h = self(host);
+    h.note_query(key);
     if (key != nullptr) {
         const auto it = h.config_.params.find(key);
         if (it != h.config_.params.end()) {
@@ -106,6 +135,7 @@ int Host::param_f64(const scxd_host *host, const char *key, double *out)
 
 int Host::param_str(const scxd_host *host, const char *key, const char **out)
 {
+    self(host).note_query(key);
     const std::string *v = nullptr;
     const int rc = self(host).param(key, &v);
     if (rc == 0 && out)

@@ -458,7 +458,7 @@ TEST_CASE("run() calls the periodic hook between passes, not per task", "[loop]"
     FakeBackend backend;
     ScriptedPolicy policy;
     auto o = options();
-    o.periodic.fn = [](void *ctx, const Loop &loop) {
+    o.periodic.fn = [](void *ctx, Loop &loop) {
         auto &s = *static_cast<Seen *>(ctx);
         ++s.calls;
         s.passes_at_last_call = loop.counters().loop_passes;
@@ -544,4 +544,74 @@ TEST_CASE("optional callbacks past the plugin's struct_size are never called", "
     CHECK(ref.nr_pending() == 0);
     CHECK(backend.pending_reports() == std::vector<std::uint64_t>{0, 0});
     CHECK(backend.dispatched_pids() == iota_pids(1, 2));
+}
+
+TEST_CASE("a decision for a pid the policy does not hold is dropped and counted", "[loop]")
+{
+    FakeBackend backend;
+    ScriptedPolicy policy;
+    Loop loop(backend, policy.ref(), options());
+
+    backend.queue_pids(1, 2);
+    policy.hold_back = true;
+    (void)loop.run_pass();
+    // The policy returns task 1 twice and invents pid 99.
+    policy.held.push_back(policy.held.front());
+    policy.held.push_back(scxd_decision{99, SCXD_CPU_ANY, 0, 0, 0});
+    policy.hold_back = false;
+    (void)loop.run_pass();
+
+    CHECK(sorted(backend.dispatched_pids()) == iota_pids(1, 2));
+    CHECK(loop.counters().invalid_decisions == 2);
+    CHECK(loop.held() == 0);
+}
+
+TEST_CASE("a stale cookie from the policy is replaced by the latest enqueue's", "[loop]")
+{
+    FakeBackend backend;
+    ScriptedPolicy policy;
+    policy.rewrite = [](scxd_decision &d) { d.cookie = 12345; };
+    Loop loop(backend, policy.ref(), options());
+
+    backend.queue(scxd::test::make_task(7));
+    (void)loop.run_pass();
+    REQUIRE(backend.dispatched().size() == 1);
+    CHECK(backend.dispatched()[0].cookie == cookie_of(7));
+}
+
+TEST_CASE("swap_policy hands every held task to the new policy", "[loop][swap]")
+{
+    FakeBackend backend;
+    ScriptedPolicy old_policy;
+    old_policy.hold_back = true;
+    Loop loop(backend, old_policy.ref(), options());
+    backend.queue_pids(1, 50);
+    (void)loop.run_pass();
+    REQUIRE(loop.held() == 50);
+    REQUIRE(backend.dispatched().empty());
+
+    ScriptedPolicy next;
+    loop.swap_policy(next.ref());
+    CHECK(next.offered.size() == 50);
+    (void)loop.run_pass();
+    CHECK(sorted(backend.dispatched_pids()) == iota_pids(1, 50));
+    CHECK(loop.held() == 0);
+    CHECK(loop.policy().name() == "scripted");
+}
+
+TEST_CASE("swap_policy: tasks the new policy refuses still run", "[loop][swap]")
+{
+    FakeBackend backend;
+    ScriptedPolicy old_policy;
+    old_policy.hold_back = true;
+    Loop loop(backend, old_policy.ref(), options());
+    backend.queue_pids(1, 10);
+    (void)loop.run_pass();
+
+    ScriptedPolicy next;
+    next.refuse = [](const scxd_task &t) { return t.pid % 2 == 0; };
+    loop.swap_policy(next.ref());
+    (void)loop.run_pass();
+    CHECK(sorted(backend.dispatched_pids()) == iota_pids(1, 10));
+    CHECK(loop.counters().policy_rejected == 5);
 }

@@ -74,7 +74,8 @@ check "$vr_nice >= 0.9 * $eevdf_nice && $vr_nice <= 1.1 * $eevdf_nice" \
 
 # --- weighted ----------------------------------------------------------------------------------
 cat >/tmp/weighted.toml <<'TOML'
-policy = "weighted"
+[policy]
+name = "weighted"
 
 [[policy.weighted.class]]
 name = "gold"
