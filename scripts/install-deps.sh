@@ -55,7 +55,7 @@ if [ "$changed" = 1 ] || [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720 2
 fi
 
 backports=(libbpf-dev bpftool meson catch2)
-bookworm=(clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev pkg-config ninja-build g++
+bookworm=(clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev pkg-config ninja-build g++ make
           libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsystemd-dev
           qemu-system-x86 busybox-static cpio zstd rt-tests stress-ng util-linux
           python3 ca-certificates)

@@ -1,0 +1,69 @@
+// The daemon: a thread of its own DSQ, woken by the queued ring, running the real
+// Loop::run_pass in virtual time. A pass costs CPU time on the CPU it runs on; its decisions
+// reach the kernel when it ends. After a pass it does what Loop::run does: yield when it
+// dispatched or the policy holds tasks, block when the pass found nothing, else go again.
+#include <algorithm>
+
+#include "sim/machine.hpp"
+#include "sim/report.hpp"
+
+namespace scxd::sim {
+
+// The ring has a new record: epoll wakes a blocked daemon.
+void Machine::daemon_notify()
+{
+    if (daemon_.state == Daemon::State::sleeping)
+        daemon_enqueue();
+}
+
+// enqueue_daemon(): its own DSQ, and an idle CPU kicked to run it.
+void Machine::daemon_enqueue()
+{
+    daemon_.state = Daemon::State::queued;
+    daemon_.enqueued_at = now_;
+    SIM_TRACE("daemon runnable");
+    kick_idle(all_cpus_);
+}
+
+void Machine::daemon_pass(std::uint32_t c)
+{
+    daemon_.last = loop_.run_pass();
+    daemon_.pending = policy_.nr_pending();
+    backend_.notify_complete(daemon_.pending);
+    ++daemon_passes_;
+    const auto handled = std::max(daemon_.last.drained, daemon_.last.dispatched);
+    const std::uint64_t cost = w_.daemon_pass_ns + w_.daemon_task_ns * handled;
+    SIM_TRACE("daemon pass on cpu{}: drained {}, dispatched {}, policy holds {}, takes {}", c,
+          daemon_.last.drained, daemon_.last.dispatched, daemon_.pending, short_duration(cost));
+    push(now_ + cost, EventKind::pass_end, c, cpus_[c].token);
+}
+
+void Machine::on_pass_end(std::uint32_t c, std::uint64_t token)
+{
+    auto &cpu = cpus_[c];
+    if (token != cpu.token || cpu.what != Running::daemon)
+        return;
+    account(c);
+    backend_.publish();
+    const PassResult &r = daemon_.last;
+    if (r.dispatched > 0 || daemon_.pending > 0) {
+        schedule(c, Prev::daemon); // sched_yield(): this CPU's ops.dispatch inserts them
+        return;
+    }
+    if (r.drained > 0 || !backend_.ring_empty()) {
+        daemon_pass(c); // more to read: no wait
+        return;
+    }
+    daemon_.state = Daemon::State::sleeping; // blocks in epoll until a record arrives
+    SIM_TRACE("daemon sleeps");
+    push(now_ + daemon_idle_wait_ns, EventKind::daemon_timeout, 0, ++daemon_.timeout_token);
+    schedule(c, Prev::none);
+}
+
+void Machine::on_daemon_timeout(std::uint64_t token)
+{
+    if (daemon_.state == Daemon::State::sleeping && token == daemon_.timeout_token)
+        daemon_enqueue();
+}
+
+} // namespace scxd::sim

@@ -1,0 +1,333 @@
+// The kernel half, as bpf/scxd.bpf.c and sched_ext behave: select_cpu, enqueue, dispatch
+// (drain the decisions, then daemon / own DSQ / fallback / shared / daemon), slices, kicks.
+#include <algorithm>
+#include <cstring>
+
+#include "sim/machine.hpp"
+#include "sim/report.hpp"
+
+namespace scxd::sim {
+
+int Machine::pick_idle_cpu(const CpuMask &allowed, int prefer)
+{
+    if (prefer >= 0 && static_cast<std::uint32_t>(prefer) < ncpus_ && allowed.test(prefer) &&
+        idle(static_cast<std::uint32_t>(prefer))) {
+        cpus_[static_cast<std::uint32_t>(prefer)].claimed = true;
+        return prefer;
+    }
+    for (std::uint32_t c = 0; c < ncpus_; ++c) {
+        if (allowed.test(c) && idle(c)) {
+            cpus_[c].claimed = true; // scx_bpf_pick_idle_cpu clears the idle bit it returns
+            return static_cast<int>(c);
+        }
+    }
+    return -1;
+}
+
+void Machine::kick(std::uint32_t c)
+{
+    auto &cpu = cpus_[c];
+    if (cpu.what != Running::idle || cpu.resched_queued)
+        return; // SCX_KICK_IDLE: a busy CPU is left alone
+    cpu.resched_queued = true;
+    push(now_, EventKind::resched, c);
+}
+
+void Machine::kick_idle(const CpuMask &allowed)
+{
+    if (const int c = pick_idle_cpu(allowed, -1); c >= 0)
+        kick(static_cast<std::uint32_t>(c));
+}
+
+void Machine::wake_task(SimTask &t, bool is_new)
+{
+    t.runnable_since = now_;
+    t.woke = !is_new;
+    if (w_.mode == Mode::builtin_idle && select_idle(t))
+        return;
+    enqueue(t, !is_new);
+}
+
+// scx_bpf_select_cpu_dfl without SMT or caches: the previous CPU if idle, else any idle one.
+bool Machine::select_idle(SimTask &t)
+{
+    const int c = pick_idle_cpu(t.allowed, t.prev_cpu);
+    if (c < 0)
+        return false;
+    place(t, DsqKind::local, static_cast<std::uint32_t>(c), 0, w_.slice_ns);
+    ++backend_.kernel().kernel_dispatches;
+    SIM_TRACE("{} -> idle cpu{} (builtin-idle)", who(t), c);
+    kick(static_cast<std::uint32_t>(c));
+    return true;
+}
+
+void Machine::enqueue(SimTask &t, bool wakeup)
+{
+    scxd_task q{};
+    q.pid = t.pid;
+    q.prev_cpu = t.prev_cpu;
+    q.nr_cpus_allowed = t.nr_allowed;
+    q.flags = wakeup ? SCXD_TASK_WAKEUP : 0;
+    q.weight = t.weight;
+    q.sum_exec_runtime = t.sum_exec;
+    q.enqueue_ns = *clock_;
+    q.cookie = t.gen + 1;
+    const auto &comm = w_.groups[t.group].comm;
+    std::memcpy(q.comm, comm.data(), std::min(comm.size(), sizeof(q.comm) - 1));
+    q.tgid = t.tgid;
+    q.uid = w_.groups[t.group].uid;
+    q.cgroup_id = w_.groups[t.group].cgroup_id;
+    if (!backend_.submit_task(q)) {
+        // User space cannot take it now: FIFO on any CPU, as BPF does.
+        place(t, DsqKind::fallback, 0, 0, w_.slice_ns);
+        ++backend_.kernel().congested;
+        SIM_TRACE("{} -> fallback DSQ (queued ring full)", who(t));
+        kick_idle(t.allowed);
+        return;
+    }
+    ++t.gen;
+    set_state(t, TaskState::queued);
+    SIM_TRACE("{} -> user space (gen {}{})", who(t), t.gen, wakeup ? ", wakeup" : "");
+    daemon_notify();
+}
+
+void Machine::place(SimTask &t, DsqKind kind, std::uint32_t c, std::uint64_t vtime,
+                    std::uint64_t slice)
+{
+    t.dsq = kind;
+    t.dsq_cpu = c;
+    t.dsq_key = DsqEntry{kind == DsqKind::local || kind == DsqKind::fallback ? 0 : vtime,
+                         ++dsq_seq_, t.pid};
+    t.slice = slice;
+    switch (kind) {
+    case DsqKind::local: cpus_[c].local.insert(t.dsq_key); break;
+    case DsqKind::cpu: cpus_[c].own.insert(t.dsq_key); break;
+    case DsqKind::shared: shared_.insert(t.dsq_key); break;
+    case DsqKind::fallback: fallback_.insert(t.dsq_key); break;
+    case DsqKind::none: break;
+    }
+    set_state(t, TaskState::placed);
+}
+
+void Machine::unplace(SimTask &t)
+{
+    switch (t.dsq) {
+    case DsqKind::local: cpus_[t.dsq_cpu].local.erase(t.dsq_key); break;
+    case DsqKind::cpu: cpus_[t.dsq_cpu].own.erase(t.dsq_key); break;
+    case DsqKind::shared: shared_.erase(t.dsq_key); break;
+    case DsqKind::fallback: fallback_.erase(t.dsq_key); break;
+    case DsqKind::none: break;
+    }
+    t.dsq = DsqKind::none;
+}
+
+// insert_decision() for at most one batch of the dispatch ring; how many were inserted.
+std::uint32_t Machine::insert_decisions()
+{
+    auto &k = backend_.kernel();
+    std::uint32_t inserted = 0;
+    for (std::uint32_t n = 0; n < dispatch_batch; ++n) {
+        const auto d = backend_.take_decision();
+        if (!d)
+            break;
+        SimTask *t = find(d->pid);
+        if (t == nullptr || t->state == TaskState::exited || t->state == TaskState::unborn) {
+            ++k.failed_dispatches;
+            SIM_TRACE("decision for pid {}: failed (no such task)", d->pid);
+            continue;
+        }
+        if (t->gen != d->cookie) {
+            ++k.cancel_dispatches; // re-enqueued since user space saw it
+            SIM_TRACE("decision for {}: cancelled (gen {}, task is at gen {})", who(*t), d->cookie,
+                  t->gen);
+            continue;
+        }
+        ++k.user_dispatches;
+        if (t->state != TaskState::queued) {
+            ++stats_.ignored_decisions; // the kernel drops a second insert of one enqueue
+            SIM_TRACE("decision for {}: ignored (a second one for gen {})", who(*t), t->gen);
+            continue;
+        }
+        bool to_cpu = false;
+        if (d->cpu >= 0 && static_cast<std::uint32_t>(d->cpu) < ncpus_) {
+            if (t->allowed.test(static_cast<std::size_t>(d->cpu)))
+                to_cpu = true;
+            else
+                ++k.bounce_dispatches;
+        }
+        const auto c = static_cast<std::uint32_t>(to_cpu ? d->cpu : 0);
+        place(*t, to_cpu ? DsqKind::cpu : DsqKind::shared, c, d->vtime, d->slice_ns);
+        SIM_TRACE("decision for {}: cpu {} vtime {} slice {} -> {}", who(*t), d->cpu, d->vtime,
+              short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)
+                                  : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
+        if (to_cpu)
+            kick(c);
+        else
+            kick_idle(t->allowed);
+        ++inserted;
+    }
+    return inserted;
+}
+
+Machine::Pick Machine::pick_next(std::uint32_t c)
+{
+    auto &cpu = cpus_[c];
+    const auto take = [&](const DsqEntry &e) {
+        auto &t = task(e.pid);
+        unplace(t);
+        return Pick{Next::task, e.pid};
+    };
+    if (!cpu.local.empty()) // the kernel skips ops.dispatch while the local DSQ has tasks
+        return take(*cpu.local.first([](std::int32_t) { return true; }));
+    auto &k = backend_.kernel();
+    const auto fits = [&](std::int32_t pid) { return task(pid).allowed.test(c); };
+    // The kernel calls ops.dispatch again while it inserted something but found nothing here.
+    for (std::uint32_t loop = 0; loop < dispatch_max_loops; ++loop) {
+        const auto inserted = insert_decisions();
+        if (backend_.unread_tasks() > 0 && daemon_.state == Daemon::State::queued) {
+            ++k.daemon_dispatches;
+            return Pick{Next::daemon, 0};
+        }
+        if (auto e = cpu.own.first(fits))
+            return take(*e);
+        if (auto e = fallback_.first(fits))
+            return take(*e);
+        if (auto e = shared_.first(fits))
+            return take(*e);
+        if (daemon_.state == Daemon::State::queued) {
+            ++k.daemon_dispatches;
+            return Pick{Next::daemon, 0};
+        }
+        if (inserted == 0)
+            break;
+    }
+    return Pick{};
+}
+
+// The CPU needs its next task: prev (if any) is still runnable.
+void Machine::schedule(std::uint32_t c, Prev prev)
+{
+    auto &cpu = cpus_[c];
+    cpu.claimed = false;
+    const Pick next = pick_next(c);
+    if (next.what == Next::none) {
+        if (prev == Prev::task) { // no ENQ_LAST: keep running with a fresh default slice
+            ++stats_.kept_running;
+            cpu.slice_end = slice_end(kernel_slice_dfl_ns);
+            SIM_TRACE("cpu{}: nothing else to run, {} keeps it", c, who(task(cpu.pid)));
+            arm_stop(c);
+        } else if (prev == Prev::daemon) {
+            daemon_pass(c);
+        } else {
+            cpu.what = Running::idle;
+            ++cpu.token;
+            SIM_TRACE("cpu{} idle", c);
+        }
+        return;
+    }
+    const std::int32_t prev_pid = cpu.pid;
+    start(c, next);
+    if (prev == Prev::task) {
+        ++stats_.preemptions;
+        auto &p = task(prev_pid);
+        SIM_TRACE("cpu{}: {} preempted", c, who(p));
+        p.runnable_since = now_;
+        p.woke = false;
+        enqueue(p, false);
+    } else if (prev == Prev::daemon) {
+        daemon_enqueue();
+    }
+}
+
+void Machine::start(std::uint32_t c, const Pick &next)
+{
+    auto &cpu = cpus_[c];
+    ++cpu.token;
+    ++stats_.context_switches;
+    cpu.since = now_;
+    cpu.claimed = false;
+    if (next.what == Next::daemon) {
+        cpu.what = Running::daemon;
+        cpu.pid = 0;
+        daemon_.state = Daemon::State::running;
+        daemon_.cpu = c;
+        SIM_TRACE("cpu{} runs the daemon", c);
+        daemon_pass(c);
+        return;
+    }
+    auto &t = task(next.pid);
+    cpu.what = Running::task;
+    cpu.pid = t.pid;
+    cpu.slice_end = slice_end(t.slice);
+    set_state(t, TaskState::running);
+    auto &g = groups_[t.group];
+    g.wait.push_back(now_ - t.runnable_since);
+    if (t.woke)
+        g.wakeup.push_back(now_ - t.runnable_since);
+    t.woke = false;
+    if (!t.allowed.test(c))
+        ++stats_.affinity_violations;
+    SIM_TRACE("cpu{} runs {} for up to {} after {} waiting", c, who(t), short_duration(t.slice),
+          short_duration(now_ - t.runnable_since));
+    t.prev_cpu = static_cast<std::int32_t>(c);
+    arm_stop(c);
+}
+
+// The kernel notices a used-up slice in its tick.
+std::uint64_t Machine::slice_end(std::uint64_t slice) const
+{
+    const std::uint64_t end = now_ + slice;
+    if (w_.tick_ns == 0)
+        return end;
+    return (end + w_.tick_ns - 1) / w_.tick_ns * w_.tick_ns;
+}
+
+void Machine::arm_stop(std::uint32_t c)
+{
+    auto &cpu = cpus_[c];
+    ++cpu.token; // one stop armed per CPU: any earlier one is void
+    const auto &t = task(cpu.pid);
+    const std::uint64_t slice_left = cpu.slice_end > now_ ? cpu.slice_end - now_ : 0;
+    push(now_ + std::min(t.remaining, slice_left), EventKind::cpu_stop, c, cpu.token);
+}
+
+void Machine::on_stop(std::uint32_t c, std::uint64_t token)
+{
+    auto &cpu = cpus_[c];
+    if (token != cpu.token || cpu.what != Running::task)
+        return;
+    account(c);
+    auto &t = task(cpu.pid);
+    if (t.remaining == 0) {
+        burst_done(c, t);
+        return;
+    }
+    schedule(c, Prev::task); // slice expired
+}
+
+// SCX_KICK_PREEMPT: the running task's slice ends now.
+void Machine::preempt(std::uint32_t c)
+{
+    auto &cpu = cpus_[c];
+    if (cpu.what == Running::idle) {
+        kick(c);
+        return;
+    }
+    if (cpu.what != Running::task)
+        return;
+    cpu.slice_end = now_;
+    on_stop(c, cpu.token);
+}
+
+void Machine::on_heartbeat()
+{
+    if (daemon_.state == Daemon::State::queued && backend_.unread_tasks() > 0 &&
+        now_ - daemon_.enqueued_at > heartbeat_ns) {
+        ++backend_.kernel().heartbeat_kicks;
+        SIM_TRACE("heartbeat: the daemon waited too long, preempting cpu0");
+        preempt(0); // the timer's CPU
+    }
+    push(now_ + heartbeat_ns, EventKind::heartbeat, 0);
+}
+
+} // namespace scxd::sim
