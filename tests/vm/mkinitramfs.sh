@@ -94,6 +94,24 @@ if [ -f "$build_dir/meson-private/install.dat" ]; then
         esac
     done < <(find "$root/usr/local" "$root/usr/lib" -type f \( -name scxd -o -name '*.so' \) -print0 2>/dev/null)
 fi
+# The SDK's example policy, built out of tree against what was just installed (pkg-config
+# only) and installed into the policy directory, as a policy author would.
+if [ "$ndaemon" = 1 ] && command -v make >/dev/null && command -v pkg-config >/dev/null; then
+    pc=$(find "$root" -name scxd-policy.pc -path '*/pkgconfig/*' | head -n 1)
+    if [ -n "$pc" ]; then
+        ex=$(mktemp -d "${TMPDIR:-/tmp}/scxd-example.XXXXXX")
+        sed "s|^prefix=|prefix=$root|" "$pc" >"$ex/scxd-policy.pc"
+        cp -R "$here/../../examples/minimal-c" "$ex/src"
+        if PKG_CONFIG_LIBDIR=$ex PKG_CONFIG_PATH= make -s -C "$ex/src" >"$ex/log" 2>&1; then
+            policydir=$(PKG_CONFIG_LIBDIR=$ex PKG_CONFIG_PATH= pkg-config --variable=policydir scxd-policy)
+            install -D -m 0644 "$ex/src/wakeup-first.so" "$policydir/wakeup-first.so"
+        else
+            warn "examples/minimal-c did not build against the installed SDK: $(tail -3 "$ex/log")"
+        fi
+        rm -rf "$ex"
+    fi
+fi
+
 # Test helpers built with the project (tests/vm/meson.build).
 for t in "$build_dir"/tests/vm/sched-ext-run "$build_dir"/tests/vm/spin "$build_dir"/tests/vm/run-as-uid; do
     [ -f "$t" ] && install_bin "$t" "/usr/bin/$(basename "$t")"
