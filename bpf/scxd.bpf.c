@@ -205,6 +205,29 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	COUNT(queued);
 }
 
+/*
+ * Where a decision goes: the named CPU's DSQ when the task may run there; otherwise (a bounce,
+ * or SCXD_CPU_ANY) the shared DSQ, except for a task that can run on one CPU only: every CPU
+ * empties its own DSQ before the shared one, so it would wait as long as its CPU stays busy
+ * with its own queue. It goes to its CPU's DSQ instead.
+ */
+static __always_inline u64 decision_dsq(struct task_struct *p, s32 cpu)
+{
+	s32 own;
+
+	if (cpu >= 0 && cpu < nr_cpus) {
+		if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			return cpu;
+		COUNT(bounce_dispatches);
+	}
+	if (p->nr_cpus_allowed == 1) {
+		own = scx_bpf_task_cpu(p);
+		if (own >= 0 && own < nr_cpus && bpf_cpumask_test_cpu(own, p->cpus_ptr))
+			return own;
+	}
+	return SCXD_DSQ_SHARED;
+}
+
 struct drain_ctx {
 	u32 n;
 };
@@ -232,18 +255,12 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 		bpf_task_release(p);
 		goto out;
 	}
-	dsq = SCXD_DSQ_SHARED;
-	if (d.cpu >= 0 && d.cpu < nr_cpus) {
-		if (bpf_cpumask_test_cpu(d.cpu, p->cpus_ptr))
-			dsq = d.cpu;
-		else
-			COUNT(bounce_dispatches);
-	}
+	dsq = decision_dsq(p, d.cpu);
 	scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
 	if (dsq == SCXD_DSQ_SHARED)
 		kick_idle_cpu(p);
 	else
-		scx_bpf_kick_cpu(d.cpu, SCX_KICK_IDLE);
+		scx_bpf_kick_cpu((s32)dsq, SCX_KICK_IDLE);
 	COUNT(user_dispatches);
 	bpf_task_release(p);
 out:

@@ -149,13 +149,20 @@ std::uint32_t Machine::insert_decisions()
             continue;
         }
         bool to_cpu = false;
+        std::int32_t target = d->cpu;
         if (d->cpu >= 0 && static_cast<std::uint32_t>(d->cpu) < ncpus_) {
             if (t->allowed.test(static_cast<std::size_t>(d->cpu)))
                 to_cpu = true;
             else
                 ++k.bounce_dispatches;
         }
-        const auto c = static_cast<std::uint32_t>(to_cpu ? d->cpu : 0);
+        if (!to_cpu && t->nr_allowed == 1) { // as bpf/scxd.bpf.c decision_dsq(): its own CPU
+            for (std::uint32_t i = 0; i < ncpus_; ++i)
+                if (t->allowed.test(i))
+                    target = static_cast<std::int32_t>(i);
+            to_cpu = true;
+        }
+        const auto c = static_cast<std::uint32_t>(to_cpu ? target : 0);
         place(*t, to_cpu ? DsqKind::cpu : DsqKind::shared, c, d->vtime, d->slice_ns);
         SIM_TRACE("decision for {}: cpu {} vtime {} slice {} -> {}", who(*t), d->cpu, d->vtime,
               short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)

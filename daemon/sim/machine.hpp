@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -242,7 +243,6 @@ private:
     Dsq fallback_;
     Daemon daemon_;
     std::vector<GroupAcc> groups_;
-    std::vector<std::uint32_t> children_seen_;
     // Totals.
     std::uint64_t idle_ns_ = 0;
     std::uint64_t idle_waiting_ns_ = 0;
