@@ -4,9 +4,11 @@
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace scxd {
 namespace {
@@ -21,6 +23,19 @@ constexpr std::size_t prefault_stack_bytes = 512 * 1024;
         stack[i] = 0;
 }
 
+// Compaction may migrate even locked pages; the next access then faults.
+void warn_if_locked_pages_migrate()
+{
+    std::FILE *f = std::fopen("/proc/sys/vm/compact_unevictable_allowed", "r");
+    if (f == nullptr)
+        return;
+    const int c = std::fgetc(f);
+    std::fclose(f);
+    if (c == '1')
+        spdlog::warn("vm.compact_unevictable_allowed=1: compaction may still move locked "
+                     "pages and make the scheduling thread fault; set it to 0 to prevent that");
+}
+
 } // namespace
 
 Status lock_and_prefault_memory()
@@ -30,6 +45,7 @@ Status lock_and_prefault_memory()
                                  "(LimitMEMLOCK=infinity) or run as root",
                                  std::strerror(errno))};
     touch_stack();
+    warn_if_locked_pages_migrate();
     return Ok{};
 }
 

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 seq_before=$(enable_seq)
+mark=$(dmesg_mark)
 assert_eq "$(sched_ext_state)" disabled "state before start"
 start_scxd --policy fifo # waits for enabled and an ops name starting with scxd
 [ "$(enable_seq)" -gt "$seq_before" ] || fail "enable_seq did not grow"
@@ -29,6 +30,6 @@ udisp=$(summary_value user_dispatches)
 [ -n "$udisp" ] && [ "$udisp" -gt 0 ] || fail "user_dispatches did not move: $(cat /tmp/scxd.out)"
 grep -q 'reason="unregistered from user space"' /tmp/scxd.out ||
     fail "unexpected exit reason: $(cat /tmp/scxd.out)"
-dmesg | grep -q 'sched_ext: BPF scheduler "scxd.*" enabled' || fail "dmesg: no enable message"
-dmesg | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled' || fail "dmesg: no disable message"
+dmesg_since "$mark" | grep -q 'sched_ext: BPF scheduler "scxd.*" enabled' || fail "dmesg: no enable message"
+dmesg_since "$mark" | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled' || fail "dmesg: no disable message"
 info "user_dispatches=$udisp; state disabled after SIGTERM, daemon exit 0"

@@ -5,6 +5,7 @@
 # shellcheck source=tests/vm/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+mark=$(dmesg_mark)
 start_scxd --policy fifo
 (cpu_hog 8) & hog=$!
 sleep 1
@@ -20,6 +21,7 @@ cat /tmp/scxd.out
 [ "$rc" != 0 ] || fail "scxd exited 0 after the kernel ejected it"
 grep -q 'kind=sysrq' /tmp/scxd.out || fail "summary does not name the kernel's exit kind: $(cat /tmp/scxd.out)"
 grep -q 'the kernel unloaded the scheduler' /tmp/scxd.err || fail "no error line: $(tail -3 /tmp/scxd.err)"
-dmesg | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled' || fail "dmesg: no disable message"
+dmesg_since "$mark" | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled (disabled by sysrq' ||
+    fail "dmesg: no disable-by-sysrq message"
 wait "$hog" || fail "workload did not finish across the ejection"
 info "ejected by SysRq-S: exit $rc, $(sed -n 's/.*exit: //p' /tmp/scxd.out)"

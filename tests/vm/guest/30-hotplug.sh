@@ -7,6 +7,7 @@
 cpu1=/sys/devices/system/cpu/cpu1/online
 [ -w "$cpu1" ] || fail "$cpu1 is not writable: no CPU hotplug in this kernel/VM"
 
+mark=$(dmesg_mark)
 start_scxd --policy fifo
 seq=$(enable_seq)
 (cpu_hog 20) & h1=$!
@@ -27,7 +28,7 @@ while [ "$(enable_seq)" -le "$seq" ] || [ "$(sched_ext_state)" != enabled ]; do
     n=$((n + 1))
 done
 info "attached again after $((n / 10)).$((n % 10))s: enable_seq $seq -> $(enable_seq), cpu1 online=$(cat "$cpu1")"
-dmesg | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled' || fail "dmesg: no disable on hotplug"
+dmesg_since "$mark" | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled' || fail "dmesg: no disable on hotplug"
 
 restarts=$(stat_value restarts)
 info "restarts=$restarts"

@@ -148,3 +148,8 @@ fork_storm() {
         wait
     done
 }
+
+# dmesg_mark: a mark for dmesg_since. dmesg_since MARK: the kernel's messages after the mark
+# (earlier scripts' events, e.g. a deliberate ejection, must not count against this one).
+dmesg_mark() { dmesg | wc -l; }
+dmesg_since() { dmesg | tail -n "+$(( $1 + 1 ))"; }
