@@ -1,6 +1,7 @@
 #include "sys/memory.hpp"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -37,6 +38,12 @@ void warn_if_locked_pages_migrate()
 }
 
 } // namespace
+
+void disable_transparent_hugepages()
+{
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0)
+        spdlog::debug("PR_SET_THP_DISABLE failed: {}", std::strerror(errno));
+}
 
 Status lock_and_prefault_memory()
 {

@@ -7,6 +7,11 @@
 
 namespace scxd {
 
+// No transparent huge pages for this process: khugepaged collapsing a locked region clears
+// its page table entries for a moment, and the hot thread faults if it touches them then.
+// Call first, before the allocations it should cover.
+void disable_transparent_hugepages();
+
 // mlockall(current + future) and touch a generous stack, so neither the loop nor a later
 // allocation ever waits for the kernel to page memory in while tasks wait for us.
 Status lock_and_prefault_memory();
