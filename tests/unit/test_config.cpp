@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <catch2/catch_test_macros.hpp>
+
+#include "temp_dir.hpp"
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include "config/config.hpp"
@@ -34,35 +36,7 @@ namespace {
 
 const fs::path config_dir{SCXD_TEST_CONFIG_DIR};
 
-// A fresh directory under $TMPDIR, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir()
-    {
-        std::string tmpl = (fs::temp_directory_path() / "scxd-config-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path_ = tmpl;
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path_, ec);
-    }
-    [[nodiscard]] fs::path write(const std::string &name, const std::string &text) const
-    {
-        const auto p = path_ / name;
-        std::ofstream(p, std::ios::binary) << text;
-        REQUIRE(fs::is_regular_file(p));
-        return p;
-    }
-    [[nodiscard]] const fs::path &path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using scxd::test::TempDir;
 
 std::string read_file(const fs::path &p)
 {

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <catch2/catch_test_macros.hpp>
+
+#include "temp_dir.hpp"
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include "fixture_probe.h"
@@ -33,28 +35,7 @@ fs::path fixture(const std::string &name)
     return fs::path(SCXD_TEST_FIXTURE_DIR) / (name + ".so");
 }
 
-// A fresh directory under $TMPDIR, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir()
-    {
-        std::string tmpl = (fs::temp_directory_path() / "scxd-test-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path_ = tmpl;
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    [[nodiscard]] const fs::path &path() const { return path_; }
-    [[nodiscard]] fs::path operator/(const std::string &name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
+using scxd::test::TempDir;
 
 void touch(const fs::path &p, const std::string &content = "")
 {
