@@ -232,11 +232,11 @@ void Machine::schedule(std::uint32_t c, Prev prev)
         }
         return;
     }
-    const std::int32_t prev_pid = cpu.pid;
-    start(c, next);
+    // As the kernel does: ops.dispatch chose `next`; then prev is put (ops.enqueue), and only
+    // then does `next` run, so a daemon pass starting now already sees prev in the ring.
     if (prev == Prev::task) {
         ++stats_.preemptions;
-        auto &p = task(prev_pid);
+        auto &p = task(cpu.pid);
         SIM_TRACE("cpu{}: {} preempted", c, who(p));
         p.runnable_since = now_;
         p.woke = false;
@@ -244,6 +244,7 @@ void Machine::schedule(std::uint32_t c, Prev prev)
     } else if (prev == Prev::daemon) {
         daemon_enqueue();
     }
+    start(c, next);
 }
 
 void Machine::start(std::uint32_t c, const Pick &next)
