@@ -12,13 +12,15 @@
 DUR=${SCXD_FAIR_SECONDS:-10}
 
 # hogs SPEC...: one `spin` per SPEC ("nice:N" or "uid:N"), all at once; prints their cpu_ns
-# in SPEC order, space separated.
+# in SPEC order, space separated. All count the same window, from a start time far enough
+# ahead for every hog to be running by then (see tests/vm/tools/spin.c).
 hogs() {
     i=0
+    at=$(awk '{ printf "%.2f", $1 + 2.5 }' /proc/uptime)
     for spec in "$@"; do
         case "$spec" in
-            nice:*) spin "$DUR" "${spec#nice:}" >"/tmp/hog.$i" & ;;
-            uid:*) run-as-uid "${spec#uid:}" spin "$DUR" >"/tmp/hog.$i" & ;;
+            nice:*) spin "$DUR" "${spec#nice:}" "$at" >"/tmp/hog.$i" & ;;
+            uid:*) run-as-uid "${spec#uid:}" spin "$DUR" 0 "$at" >"/tmp/hog.$i" & ;;
         esac
         i=$((i + 1))
     done
