@@ -267,6 +267,18 @@ out:
 	return dctx->n >= SCXD_DISPATCH_BATCH ? 1 : 0;
 }
 
+/*
+ * prev's slice ended and it goes to user space, but only once this CPU has chosen what runs
+ * next. Choosing the daemon lets the policy place prev among the others first, so the CPU then
+ * picks the task that is due, not the best of those already decided: without it, weights come
+ * out wrong (nice 0 : nice 5 gives about 2 instead of 3). It costs one daemon run per slice end.
+ */
+static __always_inline bool prev_goes_to_user(const struct task_struct *prev)
+{
+	return prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_daemon(prev) &&
+	       !is_percpu_kthread(prev) && !is_reclaim_kthread(prev);
+}
+
 void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct drain_ctx dctx = {};
@@ -274,7 +286,8 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, 0);
 
 	/* The daemon first while tasks wait for it: everything else depends on it. */
-	if (tasks_waiting_for_daemon() && scxd_move_to_local(SCXD_DSQ_DAEMON)) {
+	if ((tasks_waiting_for_daemon() || prev_goes_to_user(prev)) &&
+	    scxd_move_to_local(SCXD_DSQ_DAEMON)) {
 		COUNT(daemon_dispatches);
 		return;
 	}

@@ -1,6 +1,7 @@
 #include "bpf/bpf_backend.hpp"
 
 #include <sched.h>
+#include <sys/epoll.h>
 
 #include <bpf/libbpf.h>
 #include <cerrno>
@@ -211,8 +212,12 @@ WaitReason BpfBackend::wait(std::chrono::milliseconds timeout, bool have_pending
         sched_yield(); // our CPU's ops.dispatch() now inserts what we just decided
         return WaitReason::work;
     }
-    const int n = ring_buffer__poll(queued_.get(), static_cast<int>(timeout.count()));
-    if (n == -EINTR)
+    // Only wait here; drain() reads the records. ring_buffer__poll() would consume them
+    // behind drain()'s back, and the BPF side, never told, would think they still wait for us.
+    epoll_event ev{};
+    const int n = epoll_wait(ring_buffer__epoll_fd(queued_.get()), &ev, 1,
+                             static_cast<int>(timeout.count()));
+    if (n < 0 && errno == EINTR)
         return WaitReason::interrupted;
     return n > 0 ? WaitReason::work : WaitReason::timeout;
 }

@@ -176,7 +176,7 @@ std::uint32_t Machine::insert_decisions()
     return inserted;
 }
 
-Machine::Pick Machine::pick_next(std::uint32_t c)
+Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)
 {
     auto &cpu = cpus_[c];
     const auto take = [&](const DsqEntry &e) {
@@ -191,7 +191,9 @@ Machine::Pick Machine::pick_next(std::uint32_t c)
     // The kernel calls ops.dispatch again while it inserted something but found nothing here.
     for (std::uint32_t loop = 0; loop < dispatch_max_loops; ++loop) {
         const auto inserted = insert_decisions();
-        if (backend_.unread_tasks() > 0 && daemon_.state == Daemon::State::queued) {
+        // prev_goes_to_user() in BPF: prev is put after this choice, so run the daemon first.
+        if ((backend_.unread_tasks() > 0 || prev_to_user) &&
+            daemon_.state == Daemon::State::queued) {
             ++k.daemon_dispatches;
             return Pick{Next::daemon, 0};
         }
@@ -216,7 +218,7 @@ void Machine::schedule(std::uint32_t c, Prev prev)
 {
     auto &cpu = cpus_[c];
     cpu.claimed = false;
-    const Pick next = pick_next(c);
+    const Pick next = pick_next(c, prev == Prev::task);
     if (next.what == Next::none) {
         if (prev == Prev::task) { // no ENQ_LAST: keep running with a fresh default slice
             ++stats_.kept_running;

@@ -184,7 +184,7 @@ private:
                std::uint64_t slice);
     void unplace(SimTask &t);
     std::uint32_t insert_decisions();
-    Pick pick_next(std::uint32_t cpu);
+    Pick pick_next(std::uint32_t cpu, bool prev_to_user);
     void schedule(std::uint32_t cpu, Prev prev);
     void start(std::uint32_t cpu, const Pick &next);
     void arm_stop(std::uint32_t cpu);
