@@ -14,6 +14,7 @@ namespace scxd {
 
 struct RunOptions {
     std::string policy = "fifo";
+    bool policy_named = false;                      // --policy was on the command line (trust.hpp)
     std::vector<std::filesystem::path> policy_dirs; // searched before the installed dir
     std::uint64_t slice_us = 5000;
     std::string mode = "builtin-idle";

@@ -21,6 +21,7 @@
 #include "core/loop.hpp"
 #include "core/text.hpp"
 #include "plugin/plugin.hpp"
+#include "plugin/trust.hpp"
 #include "stats/server.hpp"
 #include "sys/memory.hpp"
 #include "sys/notify.hpp"
@@ -250,7 +251,7 @@ Reloader::Build reload_builder(const RunOptions &o, const ConfigReload &reload)
         auto path = resolve_policy(again->run.policy, policy_search_path(again->run.policy_dirs));
         if (!path)
             return path.error();
-        auto plugin = Plugin::open(*path);
+        auto plugin = open_trusted_plugin(*path, default_trust_rules(again->run.policy_named));
         if (!plugin)
             return plugin.error();
         auto policy = create_configured_policy(*plugin, host_config(o), again->config);
@@ -278,7 +279,7 @@ int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &relo
         spdlog::error("{}", path.error().message);
         return 2;
     }
-    auto plugin = Plugin::open(*path);
+    auto plugin = open_trusted_plugin(*path, default_trust_rules(o.policy_named));
     if (!plugin) {
         spdlog::error("{}", plugin.error().message);
         return 2;

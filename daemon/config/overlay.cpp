@@ -16,6 +16,7 @@ CliSettings apply_config(CliSettings cli, const Config &cfg)
 {
     RunOptions &r = cli.run;
     overlay(cli, "policy", r.policy, cfg.policy);
+    r.policy_named = cli.given.contains("policy");
     overlay(cli, "policy_dirs", r.policy_dirs, cfg.policy_dirs);
     overlay(cli, "mode", r.mode, cfg.mode);
     overlay(cli, "partial", r.partial, cfg.partial);
