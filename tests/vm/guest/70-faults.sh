@@ -2,13 +2,14 @@
 # Issue 8: faults of the daemon never lose a task. Under load: kill -9 of scxd, a SIGSTOP long
 # enough for the kernel's watchdog (10 s) to eject the scheduler, and a policy that spins in
 # pick (the daemon's own watchdog ends it, exit 3). Each time the kernel ends up `disabled` and
-# every workload process exits normally.
+# every workload process exits normally. And a policy that never returns a task is replaced by
+# the built-in FIFO before the kernel would eject the scheduler.
 # shellcheck source=tests/vm/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_load() {
-    (cpu_hog 6) & HOG=$!
-    (hackbench -g 2 -l 200 >/dev/null) & BENCH=$!
+    (cpu_hog 3) & HOG=$!
+    (hackbench -g 2 -l 100 >/dev/null) & BENCH=$!
 }
 finish_load() {
     wait "$HOG" || fail "$1: a CPU hog did not finish"
@@ -64,3 +65,17 @@ grep -q 'made no progress.*policy spin-pick' /tmp/scxd.err ||
 wait_for_state disabled 10
 finish_load "spin"
 info "spinning policy: exit 3, $(grep -o 'no progress for [0-9]* ms' /tmp/scxd.err), workloads finished"
+
+# 4. A policy that holds every task: after policy_deadline_ms the built-in FIFO takes over, well
+# before the kernel's 10 s watchdog: the scheduler stays attached (enable_seq unchanged).
+start_scxd --policy "$SCXD_TEST_DIR/fixtures/hoard.so" --mode full-user
+seq=$(enable_seq)
+start_load
+finish_load "hoard"
+assert_eq "$(stat_value policy_fallbacks)" 1 "policy_fallbacks after the hoarding policy"
+assert_eq "$(stat_value policy)" builtin-fifo "active policy after the fallback"
+assert_eq "$(enable_seq)" "$seq" "enable_seq (no ejection)"
+assert_eq "$(sched_ext_state)" enabled "state after the fallback"
+grep -q 'policy hoard held a task for' /tmp/scxd.err || fail "hoard: no fallback line: $(tail -3 /tmp/scxd.err)"
+stop_scxd
+info "hoarding policy: replaced by builtin-fifo, enable_seq $seq unchanged, workloads finished"
