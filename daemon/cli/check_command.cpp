@@ -7,6 +7,7 @@
 #include "cli/options.hpp"
 #include "config/policy_params.hpp"
 #include "plugin/plugin.hpp"
+#include "plugin/trust.hpp"
 
 namespace scxd {
 namespace {
@@ -27,7 +28,7 @@ int check_command(const RunOptions &o, const Config &cfg, const std::filesystem:
     auto path = resolve_policy(o.policy, policy_search_path(o.policy_dirs));
     if (!path)
         return fail(prefix + path.error().message);
-    auto plugin = Plugin::open(*path);
+    auto plugin = open_trusted_plugin(*path, default_trust_rules(o.policy_named));
     if (!plugin)
         return fail(prefix + plugin.error().message);
 

@@ -83,6 +83,13 @@ int cli_main(int argc, char **argv)
             ->check(CLI::Range(0U, max_exit_dump_len)),
         "exit_dump_len");
     keyed.emplace_back(
+        run_cmd->add_option("--policy-deadline-ms", run.policy_deadline_ms,
+                            "a policy holding a task this long is replaced by the built-in "
+                            "FIFO; a scheduling thread stuck this long ends the daemon")
+            ->check(CLI::Range(min_policy_deadline_ms, max_policy_deadline_ms))
+            ->capture_default_str(),
+        "policy_deadline_ms");
+    keyed.emplace_back(
         run_cmd->add_option("--stats-socket", run.stats_socket,
                             "where 'scxd stats' reads the counters (created mode 0666)")
             ->capture_default_str(),

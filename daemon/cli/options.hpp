@@ -14,6 +14,7 @@ namespace scxd {
 
 struct RunOptions {
     std::string policy = "fifo";
+    bool policy_named = false; // --policy gave a path on the command line (trust.hpp)
     std::vector<std::filesystem::path> policy_dirs; // searched before the installed dir
     std::uint64_t slice_us = 5000;
     std::string mode = "builtin-idle";
@@ -21,6 +22,7 @@ struct RunOptions {
     bool mlock = true;
     bool partial = false;
     std::uint32_t exit_dump_len = 0;
+    std::uint32_t policy_deadline_ms = 2000; // see LoopOptions::policy_deadline
     std::filesystem::path stats_socket{default_stats_socket};
 };
 

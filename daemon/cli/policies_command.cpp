@@ -3,6 +3,7 @@
 
 #include "cli/options.hpp"
 #include "plugin/plugin.hpp"
+#include "plugin/trust.hpp"
 
 namespace scxd {
 
@@ -18,7 +19,7 @@ int policies_command(const std::vector<std::filesystem::path> &dirs)
     }
     int rc = 0;
     for (const auto &f : files) {
-        auto plugin = Plugin::open(f);
+        auto plugin = open_trusted_plugin(f, default_trust_rules(false));
         if (!plugin) {
             fmt::print(stderr, "scxd: {}\n", plugin.error().message);
             rc = 1;

@@ -20,8 +20,11 @@
 #include "config/policy_params.hpp"
 #include "core/loop.hpp"
 #include "core/text.hpp"
+#include "core/watchdog.hpp"
 #include "plugin/plugin.hpp"
+#include "plugin/trust.hpp"
 #include "stats/server.hpp"
+#include "sys/fatal.hpp"
 #include "sys/memory.hpp"
 #include "sys/notify.hpp"
 
@@ -120,9 +123,22 @@ struct Session {
         ++swaps;
         const auto name = current->plugin->name();
         published->set_policy(name);
+        set_fatal_policy(name, current->plugin->path().string());
         spdlog::info("policy swapped to {} ({}), {} held tasks handed over", name,
                      current->plugin->path().string(), loop.held());
         notify_ready("policy " + name);
+    }
+
+    // The loop replaced a policy that held a task past its deadline by the built-in FIFO.
+    static void on_fallback(void *self, std::string_view from, std::chrono::milliseconds held)
+    {
+        auto &s = *static_cast<Session *>(self);
+        spdlog::error("policy {} held a task for {} ms, past policy_deadline_ms: the built-in "
+                      "FIFO schedules from now on; fix the policy, then reload (SIGHUP) or "
+                      "restart scxd",
+                      from, held.count());
+        s.published->set_policy(FallbackFifo::name);
+        set_fatal_policy(FallbackFifo::name, "built in");
     }
 
     static void on_periodic(void *self, Loop &loop)
@@ -184,9 +200,18 @@ Status run_session(const RunOptions &o, Session &session, bool restarting)
     lo.default_slice_ns = o.slice_us * 1000;
     lo.max_tasks = o.max_tasks;
     lo.periodic = LoopHook{&Session::on_periodic, &session, std::chrono::milliseconds(250)};
+    lo.policy_deadline = std::chrono::milliseconds(o.policy_deadline_ms);
+    lo.on_fallback = &Session::on_fallback;
+    lo.fallback_ctx = &session;
+    // Only while the loop runs: attaching and detaching may legitimately take longer.
+    std::optional<Watchdog> watchdog;
+    watchdog.emplace(lo.policy_deadline, &exit_stuck, nullptr);
+    lo.progress = &watchdog->progress();
+    set_fatal_policy(cur.plugin->name(), cur.plugin->path().string());
     Loop loop(**backend, cur.policy->ref(), lo);
     session.fault_base = thread_page_faults();
     session.exit = loop.run(g_stop);
+    watchdog.reset();
     session.ejected = session.exit.has_value();
     if (!session.ejected) {
         notify_stopping();
@@ -234,9 +259,10 @@ void warn_fixed_settings(const RunOptions &now, const RunOptions &next)
 {
     if (now.mode != next.mode || now.partial != next.partial || now.slice_us != next.slice_us ||
         now.max_tasks != next.max_tasks || now.exit_dump_len != next.exit_dump_len ||
-        now.stats_socket != next.stats_socket)
-        spdlog::warn("reload: mode, partial, slice_us, max_tasks, exit_dump_len and stats_socket "
-                     "take effect only after a restart (systemctl restart scxd)");
+        now.stats_socket != next.stats_socket || now.policy_deadline_ms != next.policy_deadline_ms)
+        spdlog::warn("reload: mode, partial, slice_us, max_tasks, exit_dump_len, stats_socket and "
+                     "policy_deadline_ms take effect only after a restart (systemctl restart "
+                     "scxd)");
 }
 
 // The reload thread's work: the config again, its policy, a checked instance.
@@ -250,7 +276,7 @@ Reloader::Build reload_builder(const RunOptions &o, const ConfigReload &reload)
         auto path = resolve_policy(again->run.policy, policy_search_path(again->run.policy_dirs));
         if (!path)
             return path.error();
-        auto plugin = Plugin::open(*path);
+        auto plugin = open_trusted_plugin(*path, default_trust_rules(again->run.policy_named));
         if (!plugin)
             return plugin.error();
         auto policy = create_configured_policy(*plugin, host_config(o), again->config);
@@ -278,7 +304,7 @@ int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &relo
         spdlog::error("{}", path.error().message);
         return 2;
     }
-    auto plugin = Plugin::open(*path);
+    auto plugin = open_trusted_plugin(*path, default_trust_rules(o.policy_named));
     if (!plugin) {
         spdlog::error("{}", plugin.error().message);
         return 2;
@@ -288,6 +314,7 @@ int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &relo
         return 1;
     }
     install_signal_handlers();
+    install_crash_handler(); // here: the loop runs on this thread
     route_libbpf_logs();
 
     Counters total;

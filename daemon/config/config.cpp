@@ -258,6 +258,15 @@ const std::vector<std::pair<std::string, Handler>> &handlers()
              r.cfg.exit_dump_len = static_cast<std::uint32_t>(*v);
              return Ok{};
          }},
+        {"policy_deadline_ms",
+         [](Reader &r, const toml::node &n) -> Status {
+             auto v = int_in(r, n, "policy_deadline_ms", min_policy_deadline_ms,
+                             max_policy_deadline_ms, " (milliseconds)");
+             if (!v)
+                 return v.error();
+             r.cfg.policy_deadline_ms = static_cast<std::uint32_t>(*v);
+             return Ok{};
+         }},
         {"log_level",
          [](Reader &r, const toml::node &n) -> Status {
              auto v = one_of(r, n, "log_level", {"trace", "debug", "info", "warn", "error", "off"});

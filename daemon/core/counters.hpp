@@ -27,6 +27,8 @@ struct Counters {
     std::uint64_t page_faults = 0; // minor + major faults of the hot thread since it started
     std::uint64_t restarts = 0;    // re-attachments the kernel asked for (CPU hotplug)
     std::uint64_t policy_swaps = 0; // live policy swaps (SIGHUP / systemctl reload)
+    std::uint64_t invalid_cpus = 0; // decisions for a CPU that does not exist: any CPU
+    std::uint64_t policy_fallbacks = 0; // policy held a task past its deadline: built-in FIFO
 };
 
 // Field-wise sum, for totals across re-attachments.

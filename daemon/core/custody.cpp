@@ -34,7 +34,7 @@ std::size_t Custody::probe(std::int32_t pid) const
     return i;
 }
 
-bool Custody::insert(const scxd_task &task)
+bool Custody::insert(const scxd_task &task, std::uint64_t since)
 {
     const std::size_t i = probe(task.pid);
     if (slots_[i].pid == 0) {
@@ -44,7 +44,17 @@ bool Custody::insert(const scxd_task &task)
     }
     slots_[i].pid = task.pid;
     slots_[i].task = task;
+    slots_[i].since = since;
     return true;
+}
+
+std::uint64_t Custody::oldest_since() const
+{
+    std::uint64_t oldest = UINT64_MAX;
+    for (const auto &slot : slots_)
+        if (slot.pid > 0 && slot.since < oldest)
+            oldest = slot.since;
+    return oldest;
 }
 
 const scxd_task *Custody::find(std::int32_t pid) const

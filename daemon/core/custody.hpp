@@ -17,8 +17,11 @@ class Custody {
 public:
     explicit Custody(std::size_t max_tasks);
 
-    // Record `task` (replacing an older entry of the same pid). False when full.
-    bool insert(const scxd_task &task);
+    // Record `task` (replacing an older entry of the same pid), held since `since` (any
+    // monotonic unit; the loop uses ns). False when full.
+    bool insert(const scxd_task &task, std::uint64_t since = 0);
+    // The smallest `since` of the held tasks (UINT64_MAX when none). A scan: not per task.
+    [[nodiscard]] std::uint64_t oldest_since() const;
     // The held task with this pid, or nullptr.
     [[nodiscard]] const scxd_task *find(std::int32_t pid) const;
     // Forget the task; false when it was not held.
@@ -39,6 +42,7 @@ private:
     struct Slot {
         std::int32_t pid = 0; // 0: empty
         scxd_task task{};
+        std::uint64_t since = 0;
     };
     [[nodiscard]] std::size_t home(std::int32_t pid) const;
     [[nodiscard]] std::size_t probe(std::int32_t pid) const; // slot of pid, or of the empty slot

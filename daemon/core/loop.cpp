@@ -4,17 +4,28 @@ namespace scxd {
 
 Loop::Loop(Backend &backend, PolicyRef policy, const LoopOptions &options)
     : backend_(backend), policy_(policy), options_(options), custody_(options.max_tasks),
+      fallback_(options.max_tasks),
       // One pass adds at most a full queued ring (refused tasks) plus one pick; the queued
       // ring holds at most twice max_tasks records (power-of-two rounding).
       backlog_(2 * static_cast<std::size_t>(options.max_tasks) + 64)
 {
 }
 
+namespace {
+
+std::uint64_t to_ns(std::chrono::steady_clock::time_point t)
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+} // namespace
+
 void Loop::on_task(void *self, const scxd_task &task) { static_cast<Loop *>(self)->offer(task); }
 
 void Loop::offer(const scxd_task &task)
 {
-    if (custody_.insert(task)) {
+    if (custody_.insert(task, pass_ns_)) {
         if (policy_.on_enqueue(task) == 0)
             return;
         custody_.erase(task.pid);
@@ -41,6 +52,7 @@ void Loop::swap_policy(PolicyRef next)
     custody_.for_each([&](const scxd_task &t) { held.push_back(t); });
     custody_.clear();
     policy_ = next;
+    on_fallback_ = false;
     sent_in_drain_ = 0;
     for (const auto &t : held)
         offer(t);
@@ -53,8 +65,10 @@ bool Loop::sanitize(scxd_decision &d)
         return false;
     }
     const auto cpu = d.cpu;
-    if (cpu != SCXD_CPU_ANY && (cpu < 0 || static_cast<std::uint32_t>(cpu) >= options_.nr_cpus))
+    if (cpu != SCXD_CPU_ANY && (cpu < 0 || static_cast<std::uint32_t>(cpu) >= options_.nr_cpus)) {
         d.cpu = SCXD_CPU_ANY; // out of range: any CPU is still a valid place to run
+        ++own_.invalid_cpus;
+    }
     if (d.slice_ns == 0)
         d.slice_ns = options_.default_slice_ns; // never the kernel's "keep current slice"
     if (d.vtime == 0)
@@ -90,10 +104,32 @@ bool Loop::flush_backlog()
     return true;
 }
 
+void Loop::check_deadline()
+{
+    const auto deadline = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.policy_deadline).count());
+    if (deadline == 0 || on_fallback_ || pass_ns_ < next_deadline_check_ns_)
+        return;
+    // A scan of custody, so not every pass: often enough to act within 1.125 deadlines.
+    next_deadline_check_ns_ = pass_ns_ + deadline / 8;
+    const std::uint64_t oldest = custody_.oldest_since();
+    if (custody_.size() == 0 || pass_ns_ - oldest <= deadline)
+        return;
+    const std::string_view from = policy_.name();
+    swap_policy(fallback_.ref());
+    on_fallback_ = true;
+    ++own_.policy_fallbacks;
+    if (options_.on_fallback != nullptr)
+        options_.on_fallback(options_.fallback_ctx, from,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::nanoseconds(pass_ns_ - oldest)));
+}
+
 PassResult Loop::run_pass()
 {
     PassResult r;
     ++own_.loop_passes;
+    pass_ns_ = to_ns(options_.now());
     const std::size_t waiting = backlog_size_;
     const bool flushed = flush_backlog();
     r.dispatched += waiting - backlog_size_;
@@ -102,6 +138,7 @@ PassResult Loop::run_pass()
     sent_in_drain_ = 0;
     r.drained = backend_.drain(TaskSink{&Loop::on_task, this, &Loop::on_exited});
     r.dispatched += sent_in_drain_;
+    check_deadline(); // before picking: a fallback's picks go out in this pass
     scxd_decision d{};
     while (r.dispatched < options_.max_picks_per_pass && policy_.pick(d)) {
         ++own_.scheduled;
@@ -118,6 +155,8 @@ PassResult Loop::run_pass()
             break; // kept in the backlog; stop picking until the kernel drained the ring
         ++r.dispatched;
     }
+    if (options_.progress != nullptr)
+        options_.progress->fetch_add(1, std::memory_order_relaxed);
     return r;
 }
 
@@ -151,6 +190,8 @@ Counters Loop::counters() const
     c.invalid_decisions = own_.invalid_decisions;
     c.ring_full = own_.ring_full;
     c.loop_passes = own_.loop_passes;
+    c.invalid_cpus = own_.invalid_cpus;
+    c.policy_fallbacks = own_.policy_fallbacks;
     return c;
 }
 

@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/backend.hpp"
 #include "core/counters.hpp"
 #include "core/custody.hpp"
 #include "core/exit_info.hpp"
+#include "core/fallback_fifo.hpp"
 #include "core/policy_ref.hpp"
 
 namespace scxd {
@@ -37,6 +39,18 @@ struct LoopOptions {
     std::uint32_t max_tasks = 8192;
     std::chrono::milliseconds idle_wait{100};
     LoopHook periodic;
+    // A policy that holds a task longer than this is replaced by the built-in FIFO
+    // (fallback_fifo.hpp), well before the kernel's watchdog would eject the scheduler.
+    // 0: never (the simulator, whose time is virtual).
+    std::chrono::milliseconds policy_deadline{0};
+    // Called once when that happens, between passes: the place to say so loudly.
+    void (*on_fallback)(void *ctx, std::string_view policy, std::chrono::milliseconds held) =
+        nullptr;
+    void *fallback_ctx = nullptr;
+    // Where the deadline's time comes from; tests replace it.
+    std::chrono::steady_clock::time_point (*now)() = &std::chrono::steady_clock::now;
+    // Bumped after every pass, for a watchdog thread (watchdog.hpp); may be null.
+    std::atomic<std::uint64_t> *progress = nullptr;
 };
 
 struct PassResult {
@@ -69,6 +83,8 @@ private:
     static void on_exited(void *self, std::int32_t pid);
     // Fix up a policy's decision in place; false when it cannot be sent at all.
     bool sanitize(scxd_decision &d);
+    // Replace a policy that held a task past the deadline by the built-in FIFO.
+    void check_deadline();
     // Give a task to the policy; if it (or custody) cannot hold it, run it anywhere.
     void offer(const scxd_task &task);
     // Send, or keep it in the backlog when the ring is full.
@@ -80,6 +96,10 @@ private:
     PolicyRef policy_;
     LoopOptions options_;
     Custody custody_;
+    FallbackFifo fallback_;
+    bool on_fallback_ = false;  // the built-in FIFO runs: no second deadline
+    std::uint64_t pass_ns_ = 0; // options_.now() at the start of this pass
+    std::uint64_t next_deadline_check_ns_ = 0;
     // Decisions the full ring did not take yet: a fixed ring allocated once, so a full ring
     // never loses a task and the hot path never allocates.
     std::vector<scxd_decision> backlog_;

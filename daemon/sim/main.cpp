@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "plugin/plugin.hpp"
+#include "plugin/trust.hpp"
 #include "sim/duration.hpp"
 #include "sim/params.hpp"
 #include "sim/report.hpp"
@@ -214,7 +215,8 @@ Result<RunResult> run_one(const Args &a, const Setup &s, const std::string &name
     auto path = resolve_policy(name, search_path(a, s.config, name));
     if (!path)
         return path.error();
-    auto plugin = Plugin::open(*path);
+    auto plugin =
+        open_trusted_plugin(*path, default_trust_rules(true)); // named on its command line
     if (!plugin)
         return plugin.error();
     SimOptions o = s.options;

@@ -123,6 +123,7 @@ void counters(Json &j, const Counters &c)
     j.member("scheduled", c.scheduled);
     j.member("policy_rejected", c.policy_rejected);
     j.member("invalid_decisions", c.invalid_decisions);
+    j.member("invalid_cpus", c.invalid_cpus);
     j.member("ring_full", c.ring_full);
     j.member("loop_passes", c.loop_passes);
     j.close('}');

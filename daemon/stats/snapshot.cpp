@@ -37,6 +37,8 @@ constexpr std::array other_counters{
     CounterField{"policy_swaps", &Counters::policy_swaps},
     CounterField{"policy_rejected", &Counters::policy_rejected},
     CounterField{"invalid_decisions", &Counters::invalid_decisions},
+    CounterField{"invalid_cpus", &Counters::invalid_cpus},
+    CounterField{"policy_fallbacks", &Counters::policy_fallbacks},
     CounterField{"ring_full", &Counters::ring_full},
     CounterField{"loop_passes", &Counters::loop_passes},
 };

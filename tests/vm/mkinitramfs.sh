@@ -116,6 +116,12 @@ fi
 for t in "$build_dir"/tests/vm/sched-ext-run "$build_dir"/tests/vm/spin "$build_dir"/tests/vm/run-as-uid; do
     [ -f "$t" ] && install_bin "$t" "/usr/bin/$(basename "$t")"
 done
+# Fixture plugins the fault tests load by path (tests/fixtures), root-owned (cpio -R 0:0) and
+# not writable by others, like an installed plugin: they must pass the daemon's trust check.
+for f in spin_pick hoard; do
+    [ -f "$build_dir/tests/$f.so" ] &&
+        install -D -m 0644 "$build_dir/tests/$f.so" "$root$GUEST_TEST_DIR/fixtures/$f.so"
+done
 [ "$ndaemon" = 1 ] || warn "no scxd installed from $build_dir (not built yet?)"
 [ "$npol" -gt 0 ] || warn "no policy plugins installed from $build_dir"
 
