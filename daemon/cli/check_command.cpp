@@ -7,13 +7,14 @@
 #include "cli/options.hpp"
 #include "config/policy_params.hpp"
 #include "plugin/plugin.hpp"
+#include "sys/log.hpp"
 
 namespace scxd {
 namespace {
 
 int fail(const std::string &message)
 {
-    fmt::print(stderr, "scxd: {}\n", message);
+    print_error(message);
     return 2;
 }
 
