@@ -5,6 +5,7 @@
 #   scripts/test.sh            everything
 #   SCXD_SKIP_VM=1 scripts/test.sh   unit tests only
 #   SCXD_VM_KERNELS="trixie-backports" scripts/test.sh   VM tests on one kernel only
+#   SCXD_SKIP_DEB=1 scripts/test.sh   without the Debian package build
 #
 # The last line is "tests: N passed, M failed"; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -40,6 +41,17 @@ for kernel in $vm_kernels; do
     passed=$((passed + vm_pass)); failed=$((failed + vm_fail))
     rm -f "$vm_out"
 done
+
+# The Debian package from packaging/debian/, built from a clean copy of the tree.
+# SCXD_SKIP_DEB=1 skips it.
+if [ "${SCXD_SKIP_VM:-0}" != 1 ] && [ "${SCXD_SKIP_DEB:-0}" != 1 ]; then
+    echo "test.sh: Debian package"
+    if "$top/tests/packaging/build-deb.sh" "$build/deb"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
