@@ -7,7 +7,6 @@
 #include <sys/types.h>
 
 #include <memory>
-#include <optional>
 #include <string_view>
 
 #include <spdlog/formatter.h>
