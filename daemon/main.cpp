@@ -1,5 +1,4 @@
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
+#include "sys/log.hpp"
 
 namespace scxd {
 int cli_main(int argc, char **argv);
@@ -7,9 +6,7 @@ int cli_main(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-    // Logs go to stderr; stdout carries only results (the summary line, tables).
-    auto logger = spdlog::stderr_color_mt("scxd");
-    logger->set_pattern("scxd: %^%l%$: %v");
-    spdlog::set_default_logger(logger);
+    // Logs go to stderr (the journal under systemd); stdout carries only results.
+    scxd::setup_logging();
     return scxd::cli_main(argc, argv);
 }

@@ -5,6 +5,7 @@
 #   scripts/test.sh            everything
 #   SCXD_SKIP_VM=1 scripts/test.sh   unit tests only
 #   SCXD_VM_KERNELS="trixie-backports" scripts/test.sh   VM tests on one kernel only
+#   SCXD_SKIP_DEB=1 scripts/test.sh   without the Debian package and its systemd VM test
 #
 # The last line is "tests: N passed, M failed"; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -40,6 +41,27 @@ for kernel in $vm_kernels; do
     passed=$((passed + vm_pass)); failed=$((failed + vm_fail))
     rm -f "$vm_out"
 done
+
+# The Debian package from packaging/debian/, then the VM test that installs it into a Debian
+# with systemd as init (tests/vm/systemd/). SCXD_SKIP_DEB=1 skips both.
+if [ "${SCXD_SKIP_VM:-0}" != 1 ] && [ "${SCXD_SKIP_DEB:-0}" != 1 ]; then
+    echo "test.sh: Debian package and the systemd VM test"
+    if "$top/tests/packaging/build-deb.sh" "$build/deb"; then
+        passed=$((passed + 1))
+        vm_out=$(mktemp)
+        set +e
+        "$top/tests/vm/systemd/run.sh" "$build/deb" 2>&1 | tee "$vm_out"
+        vm_rc=${PIPESTATUS[0]}
+        set -e
+        vm_pass=$(grep -c '^run.sh:   PASS ' "$vm_out" || true)
+        vm_fail=$(grep -cE '^run.sh:   (FAIL|MISSING) ' "$vm_out" || true)
+        [ "$vm_rc" = 0 ] || [ "$vm_fail" -gt 0 ] || vm_fail=1 # environment failure
+        passed=$((passed + vm_pass)); failed=$((failed + vm_fail))
+        rm -f "$vm_out"
+    else
+        failed=$((failed + 1))
+    fi
+fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,13 +8,14 @@
 #include "config/policy_params.hpp"
 #include "plugin/plugin.hpp"
 #include "plugin/trust.hpp"
+#include "sys/log.hpp"
 
 namespace scxd {
 namespace {
 
 int fail(const std::string &message)
 {
-    fmt::print(stderr, "scxd: {}\n", message);
+    print_error(message);
     return 2;
 }
 

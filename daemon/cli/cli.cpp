@@ -6,6 +6,7 @@
 #include "cli/options.hpp"
 #include "config/overlay.hpp"
 #include "stats/stats_command.hpp"
+#include "sys/log.hpp"
 
 namespace scxd {
 namespace {
@@ -116,7 +117,7 @@ int cli_main(int argc, char **argv)
     }
     auto cfg = load_config(config_path, config_opt->count() > 0);
     if (!cfg) {
-        fmt::print(stderr, "scxd: {}\n", cfg.error().message);
+        print_error(cfg.error().message);
         return 2;
     }
     CliSettings cli{run, log_level, {}};
