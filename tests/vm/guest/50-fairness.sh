@@ -106,9 +106,9 @@ assert_attached_since "$seq"
 stop_scxd
 info "vruntime: three hogs total $vr_total ns ($(calc "$vr_total / $eevdf_total") x EEVDF, max/min $vr_spread), nice0/nice5 $vr_nice ($(calc "$vr_nice / $eevdf_nice") x EEVDF)"
 check "$vr_spread <= 1.05" "vruntime: three equal hogs got max/min $vr_spread (> 1.05)"
-# Known gap (docs/performance.md): under TCG the daemon's own CPU time (one pass per slice
-# expiry) costs the hogs about 5-8%; issue 4's 0.99 target is enforced with
-# SCXD_STRICT_TARGETS=1 and otherwise reported.
+# Known gap (docs/performance.md): under TCG the daemon's own CPU time (one run per slice end,
+# about 1.3 ms each) costs the hogs 5-8%; issue 4's 0.99 target is enforced with
+# SCXD_STRICT_TARGETS=1 and otherwise reported with the breakdown printed above.
 if [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
     check "$vr_total >= 0.99 * $eevdf_total" "vruntime: three hogs got $(calc "$vr_total / $eevdf_total") x EEVDF's CPU (< 0.99)"
 else
@@ -140,11 +140,4 @@ assert_attached_since "$seq"
 stop_scxd
 w_ratio=$(calc "($1 + $2) / ($3 + $4)")
 info "weighted: uid 1000 / uid 2000 CPU = $w_ratio (configured 3:1)"
-# Known gap (docs/performance.md): on the real kernel the ratio comes out at 2.6-2.8, below
-# the closed-loop unit test's 3.01; enforced with SCXD_STRICT_TARGETS=1, otherwise reported.
-if [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
-    check "$w_ratio >= 2.7 && $w_ratio <= 3.3" "weighted: uid 1000/2000 CPU ratio $w_ratio not within 10% of 3"
-else
-    check "$w_ratio > 1.5" "weighted: uid 1000/2000 CPU ratio $w_ratio: the classes have no effect"
-    info "TARGET-GAP weighted uid 3:1 gave $w_ratio (target 2.7 .. 3.3)"
-fi
+check "$w_ratio >= 2.7 && $w_ratio <= 3.3" "weighted: uid 1000/2000 CPU ratio $w_ratio not within 10% of 3"
