@@ -14,7 +14,8 @@ std::size_t slots_for(std::size_t max_tasks)
 } // namespace
 
 Custody::Custody(std::size_t max_tasks)
-    : slots_(slots_for(max_tasks)), mask_(slots_.size() - 1), capacity_(slots_.size() / 2)
+    : keys_(slots_for(max_tasks)), tasks_(keys_.size()), mask_(keys_.size() - 1),
+      capacity_(keys_.size() / 2)
 {
 }
 
@@ -29,7 +30,7 @@ std::size_t Custody::home(std::int32_t pid) const
 std::size_t Custody::probe(std::int32_t pid) const
 {
     std::size_t i = home(pid);
-    while (slots_[i].pid != 0 && slots_[i].pid != pid)
+    while (keys_[i].pid != 0 && keys_[i].pid != pid)
         i = (i + 1) & mask_;
     return i;
 }
@@ -37,13 +38,13 @@ std::size_t Custody::probe(std::int32_t pid) const
 bool Custody::insert(const scxd_task &task)
 {
     const std::size_t i = probe(task.pid);
-    if (slots_[i].pid == 0) {
+    if (keys_[i].pid == 0) {
         if (size_ == capacity_)
             return false;
         ++size_;
     }
-    slots_[i].pid = task.pid;
-    slots_[i].task = task;
+    keys_[i] = {task.pid, task.cookie};
+    tasks_[i] = task;
     return true;
 }
 
@@ -52,35 +53,53 @@ const scxd_task *Custody::find(std::int32_t pid) const
     if (pid <= 0)
         return nullptr;
     const std::size_t i = probe(pid);
-    return slots_[i].pid == pid ? &slots_[i].task : nullptr;
+    return keys_[i].pid == pid ? &tasks_[i] : nullptr;
 }
 
 bool Custody::erase(std::int32_t pid)
 {
     if (pid <= 0)
         return false;
-    std::size_t i = probe(pid);
-    if (slots_[i].pid != pid)
+    const std::size_t i = probe(pid);
+    if (keys_[i].pid != pid)
         return false;
+    remove_at(i);
+    return true;
+}
+
+bool Custody::take(std::int32_t pid, std::uint64_t &cookie)
+{
+    if (pid <= 0)
+        return false;
+    const std::size_t i = probe(pid);
+    if (keys_[i].pid != pid)
+        return false;
+    cookie = keys_[i].cookie;
+    remove_at(i);
+    return true;
+}
+
+void Custody::remove_at(std::size_t i)
+{
     // Backward-shift deletion: keep every probe chain unbroken without tombstones.
-    for (std::size_t j = (i + 1) & mask_; slots_[j].pid != 0; j = (j + 1) & mask_) {
-        const std::size_t h = home(slots_[j].pid);
+    for (std::size_t j = (i + 1) & mask_; keys_[j].pid != 0; j = (j + 1) & mask_) {
+        const std::size_t h = home(keys_[j].pid);
         // Move j into the hole at i when its home is not in the cyclic range (i, j].
         const bool in_range = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
         if (!in_range) {
-            slots_[i] = slots_[j];
+            keys_[i] = keys_[j];
+            tasks_[i] = tasks_[j];
             i = j;
         }
     }
-    slots_[i].pid = 0;
+    keys_[i].pid = 0;
     --size_;
-    return true;
 }
 
 void Custody::clear()
 {
-    for (auto &s : slots_)
-        s.pid = 0;
+    for (auto &k : keys_)
+        k.pid = 0;
     size_ = 0;
 }
 

@@ -3,6 +3,9 @@
 // O(1) on average and never allocate, so the loop can afford it for every task. It lets the
 // loop reject decisions for tasks the policy does not hold (unknown pid, the same task twice)
 // and hand every held task to a new policy on a live swap.
+// Probing reads only a compact key array (pid and cookie, 16 bytes a slot); the full task
+// records sit in a parallel array touched on insert and on a swap. With thousands of tasks the
+// keys stay in cache where whole 88-byte slots would not (see docs/performance.md).
 #pragma once
 
 #include <cstddef>
@@ -23,6 +26,8 @@ public:
     [[nodiscard]] const scxd_task *find(std::int32_t pid) const;
     // Forget the task; false when it was not held.
     bool erase(std::int32_t pid);
+    // Forget the task and give its cookie (one probe, no record read); false when not held.
+    bool take(std::int32_t pid, std::uint64_t &cookie);
 
     [[nodiscard]] std::size_t size() const { return size_; }
     void clear();
@@ -30,20 +35,22 @@ public:
     // Visit every held task (any order). Not for the hot path.
     template <typename F> void for_each(F &&fn) const
     {
-        for (const auto &slot : slots_)
-            if (slot.pid > 0)
-                fn(slot.task);
+        for (std::size_t i = 0; i < keys_.size(); ++i)
+            if (keys_[i].pid > 0)
+                fn(tasks_[i]);
     }
 
 private:
-    struct Slot {
+    struct Key {
         std::int32_t pid = 0; // 0: empty
-        scxd_task task{};
+        std::uint64_t cookie = 0;
     };
     [[nodiscard]] std::size_t home(std::int32_t pid) const;
     [[nodiscard]] std::size_t probe(std::int32_t pid) const; // slot of pid, or of the empty slot
+    void remove_at(std::size_t i);
 
-    std::vector<Slot> slots_;
+    std::vector<Key> keys_;
+    std::vector<scxd_task> tasks_; // tasks_[i] belongs to keys_[i]
     std::size_t mask_;
     std::size_t size_ = 0;
     std::size_t capacity_; // at most half the slots: short probe chains
