@@ -5,6 +5,7 @@
 // bench/micro/syscalls.sh around `--probe` runs (strace between two marker syscalls).
 //
 //   scxd-bench-micro [--quick] [google-benchmark flags]
+//   (default: 5 repetitions of >= 0.5 s each; --quick: 3 of >= 0.05 s)
 //   scxd-bench-micro --probe POLICY TASKS PASSES [--yield]   (for syscalls.sh; --yield makes
 //   the fake backend's wait() call sched_yield() as the real one does: the counter's control)
 #include <sys/resource.h>
@@ -163,13 +164,14 @@ int probe(int argc, char **argv)
     return 0;
 }
 
-// Prints the google-benchmark table, then one summary row per run in the units.
+// Prints the google-benchmark table, then one summary row per benchmark in the units:
+// the median over the repetitions and their range (a shared machine makes single runs noisy).
 class SummaryReporter : public benchmark::ConsoleReporter {
 public:
     struct Row {
         std::string name;
-        double tasks_per_s;
-        double faults_per_task;
+        std::vector<double> tasks_per_s;
+        double faults_per_task = 0;
     };
     void ReportRuns(const std::vector<Run> &runs) override
     {
@@ -179,21 +181,35 @@ public:
                 continue;
             const auto it = r.counters.find("items_per_second");
             const auto ft = r.counters.find("faults_per_task");
-            rows.push_back({r.benchmark_name(), it != r.counters.end() ? it->second.value : 0,
-                            ft != r.counters.end() ? ft->second.value : 0});
+            const std::string name = r.run_name.str();
+            if (rows.empty() || rows.back().name != name)
+                rows.push_back({name, {}, 0});
+            rows.back().tasks_per_s.push_back(it != r.counters.end() ? it->second.value : 0);
+            if (ft != r.counters.end())
+                rows.back().faults_per_task = std::max(rows.back().faults_per_task, ft->second.value);
         }
     }
     std::vector<Row> rows;
 };
 
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 void print_summary(const std::vector<SummaryReporter::Row> &rows)
 {
-    std::printf("\n| benchmark | ns per task | M tasks/s per core | page faults per task |\n"
-                "| --- | ---: | ---: | ---: |\n");
-    for (const auto &r : rows)
-        std::printf("| %s | %.1f | %.2f | %.4f |\n", r.name.c_str(),
-                    r.tasks_per_s > 0 ? 1e9 / r.tasks_per_s : 0, r.tasks_per_s / 1e6,
-                    r.faults_per_task);
+    std::printf("\n| benchmark | runs | ns per task | M tasks/s per core: median (min-max) | "
+                "page faults per task (max) |\n| --- | ---: | ---: | ---: | ---: |\n");
+    for (const auto &r : rows) {
+        const double med = median(r.tasks_per_s);
+        const auto [lo, hi] = std::minmax_element(r.tasks_per_s.begin(), r.tasks_per_s.end());
+        std::printf("| %s | %zu | %.1f | %.2f (%.2f-%.2f) | %.4f |\n", r.name.c_str(),
+                    r.tasks_per_s.size(), med > 0 ? 1e9 / med : 0, med / 1e6, *lo / 1e6,
+                    *hi / 1e6, r.faults_per_task);
+    }
     std::printf("\nsyscalls per task: bench/micro/syscalls.sh BUILD_DIR (strace, must be 0)\n");
 }
 
@@ -205,16 +221,16 @@ int main(int argc, char **argv)
     if (argc >= 2 && std::strcmp(argv[1], "--probe") == 0)
         return probe(argc, argv);
 
-    std::vector<char *> args(argv, argv + argc);
-    std::string quick_time = "--benchmark_min_time=0.05";
-    for (auto it = args.begin() + 1; it != args.end();) {
-        if (std::strcmp(*it, "--quick") == 0) {
-            *it = quick_time.data();
-            ++it;
-        } else {
-            ++it;
-        }
-    }
+    bool quick = false;
+    for (int i = 1; i < argc; ++i)
+        quick = quick || std::strcmp(argv[i], "--quick") == 0;
+    // Defaults first, so flags given on the command line (parsed later) win.
+    std::string min_time = quick ? "--benchmark_min_time=0.05" : "--benchmark_min_time=0.5";
+    std::string reps = quick ? "--benchmark_repetitions=3" : "--benchmark_repetitions=5";
+    std::vector<char *> args{argv[0], min_time.data(), reps.data()};
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--quick") != 0)
+            args.push_back(argv[i]);
     int n = static_cast<int>(args.size());
     benchmark::Initialize(&n, args.data());
     if (benchmark::ReportUnrecognizedArguments(n, args.data()))
