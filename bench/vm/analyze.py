@@ -226,6 +226,9 @@ def svg(order, results):
                            f'height="{bar - 1}" fill="{colours[i % len(colours)]}"/>')
                 out.append(f'<line x1="{x(q["min"]):.1f}" x2="{x(q["max"]):.1f}" '
                            f'y1="{y + bar / 2 - 0.5}" y2="{y + bar / 2 - 0.5}" stroke="#222"/>')
+                if q["median"] > vmax:  # clipped: say how far it goes
+                    out.append(f'<text x="{left + width + 3}" y="{y + bar - 1}" font-size="9">'
+                               f'{q["median"]:.1f}</text>')
             y += bar
         y += gap
     out.append(f'<line x1="{x(1.0):.1f}" x2="{x(1.0):.1f}" y1="28" y2="{y - gap + 2}" '
