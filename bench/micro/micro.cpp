@@ -185,8 +185,9 @@ public:
             if (rows.empty() || rows.back().name != name)
                 rows.push_back({name, {}, 0});
             rows.back().tasks_per_s.push_back(it != r.counters.end() ? it->second.value : 0);
+            auto &faults = rows.back().faults_per_task;
             if (ft != r.counters.end())
-                rows.back().faults_per_task = std::max(rows.back().faults_per_task, ft->second.value);
+                faults = std::max(faults, ft->second.value);
         }
     }
     std::vector<Row> rows;

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 LINE = re.compile(r"BENCH rep=(\d+) sched=(\S+) mode=(\S+) wl=(\S+) key=(\S+) val=(\S+)")
+EJECTED = re.compile(r"BENCH-EJECTED rep=(\d+) sched=(\S+) mode=(\S+) why=(.*)")
 CONFIG = re.compile(r"BENCH-CONFIG (.*)")
 
 # (workload, key, label, unit, which way is better)
@@ -46,10 +47,18 @@ TARGETS = [
 
 
 def parse(text):
-    """{(sched, mode): {(wl, key): {rep: value}}}, configs in first-seen order, settings."""
+    """{(sched, mode): {(wl, key): {rep: value}}}, configs in first-seen order, settings and
+    the runs the kernel ejected [(rep, sched, mode, why)], whose numbers are left out (part of
+    such a run was EEVDF's)."""
+    lines = [raw.replace("\r", "") for raw in text.splitlines()]
+    ejected = []
+    for line in lines:
+        m = EJECTED.search(line)
+        if m:
+            ejected.append((int(m.group(1)), m.group(2), m.group(3), m.group(4).strip()))
+    dropped = {(r, s, m) for r, s, m, _ in ejected}
     data, order, settings = {}, [], ""
-    for raw in text.splitlines():
-        line = raw.replace("\r", "")
+    for line in lines:
         m = CONFIG.search(line)
         if m:
             settings = m.group(1).strip()
@@ -58,6 +67,8 @@ def parse(text):
         if not m:
             continue
         rep, sched, mode, wl, key, val = m.groups()
+        if (int(rep), sched, mode) in dropped:
+            continue
         try:
             v = float(val)
         except ValueError:
@@ -67,7 +78,7 @@ def parse(text):
             data[cfg] = {}
             order.append(cfg)
         data[cfg].setdefault((wl, key), {})[int(rep)] = v
-    return data, order, settings
+    return data, order, settings, ejected
 
 
 def summary(values):
@@ -139,8 +150,13 @@ def target_text(kind, bound):
             "abs<=": f"<= {bound:.2f}", "ratio~": f"within {bound:.0%} of EEVDF's"}[kind]
 
 
-def markdown(settings, order, results, targets):
+def markdown(settings, order, results, targets, ejected):
     lines = [f"Settings: `{settings}`" if settings else "Settings: (none printed)", ""]
+    for rep, sched, mode, why in ejected:
+        lines.append(f"- The kernel ejected scxd ({sched} {mode}, repetition {rep}): {why}. "
+                     "That run's numbers are left out.")
+    if ejected:
+        lines.append("")
     cols = [c for c in order]
     lines.append("Medians (min-max over repetitions):")
     lines.append("")
@@ -247,16 +263,17 @@ def svg(order, results):
 
 
 def write_all(log, out):
-    data, order, settings = parse(Path(log).read_text(errors="replace"))
+    data, order, settings, ejected = parse(Path(log).read_text(errors="replace"))
     if not data:
         raise SystemExit(f"analyze.py: {log}: no BENCH lines (did the guest run start?)")
     base, results = analyse(data, order)
     targets = judge_targets(results)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.md").write_text(markdown(settings, order, results, targets))
+    (out / "results.md").write_text(markdown(settings, order, results, targets, ejected))
     (out / "results.json").write_text(json.dumps(
         {"settings": settings, "baseline": cfg_name(base) if base else None,
-         "configs": [cfg_name(c) for c in order], "results": results, "targets": targets},
+         "configs": [cfg_name(c) for c in order], "results": results, "targets": targets,
+         "ejected": [{"rep": r, "sched": s, "mode": m, "why": w} for r, s, m, w in ejected]},
         indent=1) + "\n")
     (out / "results.svg").write_text(svg(order, results))
     return results, targets
@@ -279,9 +296,13 @@ def self_test(log):
         t = [t for t in targets if t["workload"] == "hogs3" and t["key"] == "max_min"][0]
         if t["met"] is not True:
             problems.append(f"max/min target: {t}")
+        # The canned log's vruntime full-user repetition 2 was ejected: only repetition 1 counts.
+        r = find(results, "vruntime", "full-user", "hackbench", "time_s")
+        if r is None or r["values"] != [3.0] or len(doc["ejected"]) != 1:
+            problems.append(f"ejected run not left out: {r and r['values']}, {doc['ejected']}")
         if doc["baseline"] != "EEVDF" or len(doc["configs"]) < 2:
             problems.append(f"configs: {doc['configs']}")
-        for need in ("Ratio to EEVDF", "Targets of issue 7", "missed by"):
+        for need in ("Ratio to EEVDF", "Targets of issue 7", "missed by", "ejected scxd"):
             if need not in md:
                 problems.append(f"results.md lacks '{need}'")
         if problems:

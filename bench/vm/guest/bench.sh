@@ -42,20 +42,25 @@ emit() { # WORKLOAD KEY VALUE
 
 # The daemon's CPU time so far in seconds (utime + stime of /proc/PID/stat, in clock ticks).
 daemon_ticks() {
-    [ -n "${SCXD_PID:-}" ] || { echo 0; return; }
+    [ -n "${SCXD_PID:-}" ] && [ -r "/proc/$SCXD_PID/stat" ] || { echo 0; return; }
     # Fields after the ")" of comm: state is 1, utime 12, stime 13.
     sed 's/.*) //' "/proc/$SCXD_PID/stat" | awk '{ print $12 + $13 }'
 }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# calc EXPR DECIMALS: floating point with awk (busybox sh has integers only).
+calc() { awk "BEGIN { printf \"%.$2f\", $1 }"; }
 
 # measure WORKLOAD FUNCTION: run it, then emit its wall time and the daemon's CPU time in it.
 measure() {
     _t0=$(daemon_ticks) _w0=$(uptime_s)
-    "$2" || { echo "BENCH-MISSING rep=$REP sched=$SCHED mode=$MODE wl=$1 (failed)"; echo "$1" >>/tmp/bench.missing; }
+    if ! "$2"; then
+        echo "BENCH-MISSING rep=$REP sched=$SCHED mode=$MODE wl=$1 (failed)"
+        echo "$1" >>/tmp/bench.missing
+    fi
     _t1=$(daemon_ticks) _w1=$(uptime_s)
     emit "$1" wall_s "$(awk -v a="$_w0" -v b="$_w1" 'BEGIN { printf "%.2f", b - a }')"
     [ "$SCHED" = eevdf ] ||
-        emit "$1" daemon_cpu_s "$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.2f", (b - a) / 100 }')"
+        emit "$1" daemon_cpu_s "$(calc "($_t1 - $_t0) / 100" 2)"
 }
 
 wl_hackbench() {
@@ -64,7 +69,8 @@ wl_hackbench() {
 }
 
 wl_pipe() {
-    perf bench sched pipe -l "$BENCH_PIPE_LOOPS" >/tmp/pipe.out 2>&1 || { cat /tmp/pipe.out; return 1; }
+    perf bench sched pipe -l "$BENCH_PIPE_LOOPS" >/tmp/pipe.out 2>&1 ||
+        { cat /tmp/pipe.out; return 1; }
     emit pipe usecs_per_op "$(awk '/usecs\/op/ { print $1 }' /tmp/pipe.out)"
 }
 
@@ -111,15 +117,16 @@ wait_pids() {
 wl_hogs3() {
     set -- $(hogs 0 0 0)
     [ $# -eq 3 ] || return 1
-    emit hogs3 total_cpu_s "$(awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { printf "%.3f", (a + b + c) / 1e9 }')"
+    emit hogs3 total_cpu_s "$(calc "($1 + $2 + $3) / 1e9" 3)"
     emit hogs3 max_min "$(awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN {
-        mx = a; mn = a; if (b > mx) mx = b; if (c > mx) mx = c; if (b < mn) mn = b; if (c < mn) mn = c
+        mx = a; mn = a
+        if (b > mx) mx = b; if (c > mx) mx = c; if (b < mn) mn = b; if (c < mn) mn = c
         printf "%.4f", mx / mn }')"
 }
 wl_nice() {
     set -- $(hogs 0 0 5 5)
     [ $# -eq 4 ] || return 1
-    emit nice nice0_nice5 "$(awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { printf "%.4f", (a + b) / (c + d) }')"
+    emit nice nice0_nice5 "$(calc "($1 + $2) / ($3 + $4)" 4)"
 }
 
 run_workloads() {
@@ -144,9 +151,20 @@ while [ "$REP" -le "$BENCH_REPS" ]; do
             fi
             seq=$(enable_seq)
             run_workloads
-            assert_attached_since "$seq"
-            stop_scxd >/tmp/summary.out
-            echo "BENCH-SUMMARY rep=$REP sched=$SCHED mode=$MODE $(tail -1 /tmp/summary.out)"
+            if [ "$(sched_ext_state)" = enabled ] && [ "$(enable_seq)" = "$seq" ]; then
+                stop_scxd >/tmp/summary.out
+                echo "BENCH-SUMMARY rep=$REP sched=$SCHED mode=$MODE $(tail -1 /tmp/summary.out)"
+            else
+                # The kernel ejected scxd: part of this run was EEVDF's, so analyze.py drops
+                # it. Report why and go on with the next scheduler.
+                why=$(dmesg | grep 'sched_ext: BPF scheduler "scxd' | tail -n 1 | sed 's/.*disabled //')
+                echo "BENCH-EJECTED rep=$REP sched=$SCHED mode=$MODE why=$why"
+                dmesg | grep -A2 'sched_ext: BPF scheduler "scxd.*disabled' | tail -n 3
+                kill -TERM "$SCXD_PID" 2>/dev/null
+                wait "$SCXD_PID" 2>/dev/null
+                echo "ejected:$SCHED/$MODE" >>/tmp/bench.missing
+                wait_for_state disabled 10
+            fi
             SCXD_PID=""
         done
     done
