@@ -59,7 +59,8 @@ bookworm=(clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev pkg-config ninja-bu
           libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsystemd-dev
           qemu-system-x86 busybox-static cpio zstd rt-tests stress-ng util-linux
           python3 ca-certificates
-          debhelper dpkg-dev fakeroot build-essential debootstrap)
+          debhelper dpkg-dev fakeroot build-essential debootstrap
+          libbenchmark-dev strace linux-perf)
 
 missing=()
 for p in "${backports[@]}" "${bookworm[@]}"; do

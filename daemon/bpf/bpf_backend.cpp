@@ -15,6 +15,8 @@
 #include "scxd_intf.h"
 #include "scxd.skel.h"
 
+#include "bpf/records.hpp"
+
 #include "bpf/kernel_btf.hpp"
 #include "bpf/kernel_state.hpp"
 
@@ -156,21 +158,7 @@ int BpfBackend::on_record(void *self, void *data, std::size_t size)
             b.sink_.exited(b.sink_.ctx, q.pid);
         return 0;
     }
-    scxd_task t;
-    t.pid = q.pid;
-    t.prev_cpu = q.prev_cpu;
-    t.nr_cpus_allowed = q.nr_cpus_allowed;
-    t.flags = ((q.flags & SCXD_Q_WAKEUP) ? SCXD_TASK_WAKEUP : 0u) |
-              ((q.flags & SCXD_Q_KTHREAD) ? SCXD_TASK_KTHREAD : 0u);
-    t.weight = q.weight;
-    t.sum_exec_runtime = q.sum_exec_runtime;
-    t.enqueue_ns = q.enqueue_ns;
-    t.cookie = q.enq_gen;
-    std::memcpy(t.comm, q.comm, sizeof(t.comm));
-    t.comm[sizeof(t.comm) - 1] = '\0';
-    t.tgid = q.tgid;
-    t.uid = q.uid;
-    t.cgroup_id = q.cgroup_id;
+    const scxd_task t = task_from_queued(q);
     ++b.drained_;
     b.sink_(t);
     return 0;
@@ -192,11 +180,7 @@ DispatchStatus BpfBackend::dispatch(const scxd_decision &d)
         user_ring_buffer__reserve(dispatched_.get(), sizeof(scxd_dispatch)));
     if (rec == nullptr)
         return DispatchStatus::full;
-    rec->pid = d.pid;
-    rec->cpu = d.cpu;
-    rec->slice_ns = d.slice_ns;
-    rec->vtime = d.vtime;
-    rec->enq_gen = d.cookie;
+    fill_dispatch(*rec, d);
     user_ring_buffer__submit(dispatched_.get(), rec);
     return DispatchStatus::ok;
 }

@@ -94,4 +94,15 @@ void Custody::clear()
     size_ = 0;
 }
 
+
+
+bool Custody::take(std::int32_t pid, std::uint64_t &cookie)
+{
+    const scxd_task *held = find(pid);
+    if (held == nullptr)
+        return false;
+    cookie = held->cookie;
+    return erase(pid);
+}
+
 } // namespace scxd

@@ -26,6 +26,8 @@ public:
     [[nodiscard]] const scxd_task *find(std::int32_t pid) const;
     // Forget the task; false when it was not held.
     bool erase(std::int32_t pid);
+    // Forget the task and give its latest enqueue's cookie; false when it was not held.
+    bool take(std::int32_t pid, std::uint64_t &cookie);
 
     [[nodiscard]] std::size_t size() const { return size_; }
     void clear();

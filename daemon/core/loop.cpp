@@ -142,13 +142,12 @@ PassResult Loop::run_pass()
     scxd_decision d{};
     while (r.dispatched < options_.max_picks_per_pass && policy_.pick(d)) {
         ++own_.scheduled;
-        const scxd_task *held = custody_.find(d.pid);
-        if (held == nullptr) {
+        std::uint64_t cookie = 0;
+        if (!custody_.take(d.pid, cookie)) {
             ++own_.invalid_decisions; // a pid it does not hold: unknown, or picked twice
             continue;
         }
-        d.cookie = held->cookie; // the latest enqueue's, whatever the policy copied
-        custody_.erase(d.pid);
+        d.cookie = cookie; // the latest enqueue's, whatever the policy copied
         if (!sanitize(d))
             continue;
         if (!send(d))

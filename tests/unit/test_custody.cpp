@@ -54,7 +54,7 @@ TEST_CASE("custody refuses past its capacity instead of growing", "[custody]")
     CHECK(c.insert(task(1000)));
 }
 
-TEST_CASE("custody matches a reference map under random inserts and erases", "[custody]")
+TEST_CASE("custody matches a reference map under random inserts, erases and takes", "[custody]")
 {
     scxd::Custody c(512);
     std::map<std::int32_t, std::uint64_t> ref;
@@ -65,8 +65,17 @@ TEST_CASE("custody matches a reference map under random inserts and erases", "[c
             const std::uint64_t cookie = next_rand(seed);
             REQUIRE(c.insert(task(pid, cookie)));
             ref[pid] = cookie;
-        } else {
+        } else if (step % 2 == 0) {
             CHECK(c.erase(pid) == (ref.erase(pid) == 1));
+        } else {
+            // take: the cookie comes from the key array, which must move with the record.
+            std::uint64_t cookie = 0;
+            const auto it = ref.find(pid);
+            REQUIRE(c.take(pid, cookie) == (it != ref.end()));
+            if (it != ref.end()) {
+                CHECK(cookie == it->second);
+                ref.erase(it);
+            }
         }
     }
     CHECK(c.size() == ref.size());
@@ -81,4 +90,19 @@ TEST_CASE("custody matches a reference map under random inserts and erases", "[c
         CHECK(ref.count(t.pid) == 1);
     });
     CHECK(seen == ref.size());
+}
+
+TEST_CASE("custody take gives the latest cookie and forgets the task", "[custody]")
+{
+    scxd::Custody c(16);
+    CHECK(c.insert(task(7, 1)));
+    CHECK(c.insert(task(7, 9))); // a newer enqueue of the same task
+    std::uint64_t cookie = 0;
+    CHECK(c.take(7, cookie));
+    CHECK(cookie == 9);
+    CHECK(c.size() == 0);
+    CHECK(c.find(7) == nullptr);
+    CHECK_FALSE(c.take(7, cookie));
+    CHECK_FALSE(c.take(0, cookie));
+    CHECK_FALSE(c.take(-3, cookie));
 }

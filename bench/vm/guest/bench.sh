@@ -1,0 +1,174 @@
+#!/bin/sh
+# The benchmark, inside one boot of the sched_ext kernel (bench/vm/run.sh prepends the
+# settings below). Every repetition runs every scheduler in turn (EEVDF, then scxd with each
+# policy in each mode: A B C ... A B C ...), and each scheduler runs every workload. It only
+# measures: raw numbers go to the console as
+#   BENCH rep=R sched=S mode=M wl=W key=K val=V
+# and bench/vm/analyze.py on the host turns them into medians and ratios.
+# shellcheck source=tests/vm/guest/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${BENCH_REPS:=2}" "${BENCH_SECS:=3}" "${BENCH_HACKBENCH_LOOPS:=100}" "${BENCH_PIPE_LOOPS:=10000}"
+: "${BENCH_POLICIES:=fifo vruntime weighted}" "${BENCH_MODES:=builtin-idle full-user}"
+: "${BENCH_WORKLOADS:=hackbench pipe cyclic_idle cyclic_loaded hogs3 nice}"
+NCPU=$(nproc)
+rm -f /tmp/bench.missing
+
+cat >/tmp/weighted.toml <<'TOML'
+[policy]
+name = "weighted"
+
+[[policy.weighted.class]]
+name = "gold"
+uid = 1000
+weight = 3
+
+[[policy.weighted.class]]
+name = "bronze"
+uid = 2000
+weight = 1
+TOML
+
+# A workload that gives no number is reported and skipped, not fatal: one flaky run must not
+# cost a long benchmark. The script fails at the end if anything was missing.
+emit() { # WORKLOAD KEY VALUE
+    if [ -z "$3" ]; then
+        echo "BENCH-MISSING rep=$REP sched=$SCHED mode=$MODE wl=$1 key=$2"
+        echo "$1" >>/tmp/bench.missing
+        return 0
+    fi
+    echo "BENCH rep=$REP sched=$SCHED mode=$MODE wl=$1 key=$2 val=$3"
+}
+
+# The daemon's CPU time so far in seconds (utime + stime of /proc/PID/stat, in clock ticks).
+daemon_ticks() {
+    [ -n "${SCXD_PID:-}" ] && [ -r "/proc/$SCXD_PID/stat" ] || { echo 0; return; }
+    # Fields after the ")" of comm: state is 1, utime 12, stime 13.
+    sed 's/.*) //' "/proc/$SCXD_PID/stat" | awk '{ print $12 + $13 }'
+}
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# calc EXPR DECIMALS: floating point with awk (busybox sh has integers only).
+calc() { awk "BEGIN { printf \"%.$2f\", $1 }"; }
+
+# measure WORKLOAD FUNCTION: run it, then emit its wall time and the daemon's CPU time in it.
+measure() {
+    _t0=$(daemon_ticks) _w0=$(uptime_s)
+    if ! "$2"; then
+        echo "BENCH-MISSING rep=$REP sched=$SCHED mode=$MODE wl=$1 (failed)"
+        echo "$1" >>/tmp/bench.missing
+    fi
+    _t1=$(daemon_ticks) _w1=$(uptime_s)
+    emit "$1" wall_s "$(awk -v a="$_w0" -v b="$_w1" 'BEGIN { printf "%.2f", b - a }')"
+    [ "$SCHED" = eevdf ] ||
+        emit "$1" daemon_cpu_s "$(calc "($_t1 - $_t0) / 100" 2)"
+}
+
+wl_hackbench() {
+    hackbench -g 4 -l "$BENCH_HACKBENCH_LOOPS" >/tmp/hb.out 2>&1 || return 1
+    emit hackbench time_s "$(sed -n 's/^Time: *//p' /tmp/hb.out)"
+}
+
+wl_pipe() {
+    perf bench sched pipe -l "$BENCH_PIPE_LOOPS" >/tmp/pipe.out 2>&1 ||
+        { cat /tmp/pipe.out; return 1; }
+    emit pipe usecs_per_op "$(awk '/usecs\/op/ { print $1 }' /tmp/pipe.out)"
+}
+
+# cyclictest, SCHED_OTHER (-p 0), one thread per CPU: the mean of the threads' averages (us)
+# into /tmp/cyc.val (empty when it gave none; then its output goes to the console).
+cyclic() {
+    cyclictest -p 0 --policy=other -t "$NCPU" -d 0 -i 1000 -q -D "$BENCH_SECS" >/tmp/cyc.out 2>&1
+    _rc=$?
+    # "Avg:11670": from five digits on the number is glued to its label.
+    awk '/^T:/ && match($0, /Avg: *[0-9]+/) { v = substr($0, RSTART + 4, RLENGTH - 4); s += v; n++ }
+         END { if (n) printf "%.1f", s / n }' /tmp/cyc.out >/tmp/cyc.val
+    if [ ! -s /tmp/cyc.val ]; then
+        echo "cyclictest exited $_rc with $(wc -c </tmp/cyc.out) bytes of output:"
+        sed 's/^/cyclictest| /' /tmp/cyc.out
+    fi
+}
+wl_cyclic_idle() {
+    cyclic
+    emit cyclic_idle avg_us "$(cat /tmp/cyc.val)"
+}
+wl_cyclic_loaded() {
+    _hogs=""
+    for _ in $(seq "$NCPU"); do spin "$((BENCH_SECS + 2))" >/dev/null & _hogs="$_hogs $!"; done
+    cyclic
+    for _h in $_hogs; do wait "$_h" || return 1; done
+    emit cyclic_loaded avg_us "$(cat /tmp/cyc.val)"
+}
+
+# spin hogs: "NICE NICE ...", prints their cpu_ns in that order.
+hogs() {
+    _i=0
+    for _n in "$@"; do spin "$BENCH_SECS" "$_n" >"/tmp/hog.$_i" & _i=$((_i + 1)); done
+    wait_pids
+    _j=0 _out=""
+    while [ $_j -lt $_i ]; do
+        _out="$_out $(sed -n 's/^cpu_ns=//p' "/tmp/hog.$_j")"
+        _j=$((_j + 1))
+    done
+    echo "$_out"
+}
+wait_pids() {
+    for _p in $(jobs -p); do [ "$_p" = "${SCXD_PID:-}" ] || wait "$_p" || return 1; done
+}
+wl_hogs3() {
+    set -- $(hogs 0 0 0)
+    [ $# -eq 3 ] || return 1
+    emit hogs3 total_cpu_s "$(calc "($1 + $2 + $3) / 1e9" 3)"
+    emit hogs3 max_min "$(awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN {
+        mx = a; mn = a
+        if (b > mx) mx = b; if (c > mx) mx = c; if (b < mn) mn = b; if (c < mn) mn = c
+        printf "%.4f", mx / mn }')"
+}
+wl_nice() {
+    set -- $(hogs 0 0 5 5)
+    [ $# -eq 4 ] || return 1
+    emit nice nice0_nice5 "$(calc "($1 + $2) / ($3 + $4)" 4)"
+}
+
+run_workloads() {
+    for _wl in $BENCH_WORKLOADS; do measure "$_wl" "wl_$_wl"; done
+}
+
+command -v perf >/dev/null || fail "perf is not in the guest (SCXD_VM_EXTRA_BINS)"
+command -v cyclictest >/dev/null || fail "cyclictest is not in the guest (SCXD_VM_EXTRA_BINS)"
+echo "BENCH-CONFIG reps=$BENCH_REPS secs=$BENCH_SECS hackbench_loops=$BENCH_HACKBENCH_LOOPS pipe_loops=$BENCH_PIPE_LOOPS cpus=$NCPU kernel=$(uname -r)"
+
+REP=1
+while [ "$REP" -le "$BENCH_REPS" ]; do
+    SCHED=eevdf MODE=kernel SCXD_PID=""
+    assert_eq "$(sched_ext_state)" disabled "state before the EEVDF runs"
+    run_workloads
+    for SCHED in $BENCH_POLICIES; do
+        for MODE in $BENCH_MODES; do
+            if [ "$SCHED" = weighted ]; then
+                start_scxd --config /tmp/weighted.toml --mode "$MODE"
+            else
+                start_scxd --policy "$SCHED" --mode "$MODE"
+            fi
+            seq=$(enable_seq)
+            run_workloads
+            if [ "$(sched_ext_state)" = enabled ] && [ "$(enable_seq)" = "$seq" ]; then
+                stop_scxd >/tmp/summary.out
+                echo "BENCH-SUMMARY rep=$REP sched=$SCHED mode=$MODE $(tail -1 /tmp/summary.out)"
+            else
+                # The kernel ejected scxd: part of this run was EEVDF's, so analyze.py drops
+                # it. Report why and go on with the next scheduler.
+                why=$(dmesg | grep 'sched_ext: BPF scheduler "scxd' | tail -n 1 | sed 's/.*disabled //')
+                echo "BENCH-EJECTED rep=$REP sched=$SCHED mode=$MODE why=$why"
+                dmesg | grep -A2 'sched_ext: BPF scheduler "scxd.*disabled' | tail -n 3
+                kill -TERM "$SCXD_PID" 2>/dev/null
+                wait "$SCXD_PID" 2>/dev/null
+                echo "ejected:$SCHED/$MODE" >>/tmp/bench.missing
+                wait_for_state disabled 10
+            fi
+            SCXD_PID=""
+        done
+    done
+    REP=$((REP + 1))
+done
+echo "BENCH-END"
+[ ! -s /tmp/bench.missing ] || fail "no number from: $(sort /tmp/bench.missing | uniq -c | tr '\n' ' ')"
