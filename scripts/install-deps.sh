@@ -58,7 +58,8 @@ backports=(libbpf-dev bpftool meson catch2)
 bookworm=(clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev pkg-config ninja-build g++ make
           libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsystemd-dev
           qemu-system-x86 busybox-static cpio zstd rt-tests stress-ng util-linux
-          python3 ca-certificates)
+          python3 ca-certificates
+          libclang-rt-19-dev clang-tidy-19 cppcheck)
 
 missing=()
 for p in "${backports[@]}" "${bookworm[@]}"; do
