@@ -60,7 +60,8 @@ bookworm=(clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev pkg-config ninja-bu
           qemu-system-x86 busybox-static cpio zstd rt-tests stress-ng util-linux
           python3 ca-certificates
           debhelper dpkg-dev fakeroot build-essential debootstrap
-          libbenchmark-dev strace linux-perf)
+          libbenchmark-dev strace linux-perf
+          libclang-rt-19-dev clang-tidy-19 cppcheck)
 
 missing=()
 for p in "${backports[@]}" "${bookworm[@]}"; do

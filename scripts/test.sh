@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Every test scxd has: installs what is missing (apt), builds with -Werror, runs the unit
-# tests (no root, no kernel) and the VM tests (the Debian sched_ext kernel under QEMU).
+# tests (no root, no kernel), the analysis steps (unit tests under ASan+UBSan, clang-tidy,
+# cppcheck, fuzzing: scripts/analysis.sh) and the VM tests (the Debian sched_ext kernel under
+# QEMU).
 #
 #   scripts/test.sh            everything
-#   SCXD_SKIP_VM=1 scripts/test.sh   unit tests only
+#   SCXD_SKIP_VM=1 scripts/test.sh   unit tests and analysis only
+#   SCXD_SKIP_ANALYSIS=1 scripts/test.sh   without the analysis steps
 #   SCXD_VM_KERNELS="trixie-backports" scripts/test.sh   VM tests on one kernel only
 #   SCXD_SKIP_DEB=1 scripts/test.sh   without the Debian package and its systemd VM test
 #
@@ -24,6 +27,20 @@ bad=$(sed -n 's/^\(Fail\|Unexpected Pass\|Timeout\): *\([0-9]*\).*/\2/p' "$unit_
       awk '{s += $1} END {print s + 0}')
 passed=$((passed + ${ok:-0})); failed=$((failed + bad))
 [ -n "$ok" ] || { echo "test.sh: no unit test summary in $unit_log" >&2; failed=$((failed + 1)); }
+
+# Sanitizers, clang-tidy, cppcheck, fuzzing: one test each.
+if [ "${SCXD_SKIP_ANALYSIS:-0}" != 1 ]; then
+    echo "test.sh: analysis (scripts/analysis.sh)"
+    an_out=$(mktemp)
+    set +e
+    "$top/scripts/analysis.sh" 2>&1 | tee "$an_out"
+    set -e
+    an_pass=$(grep -c '^analysis: PASS ' "$an_out" || true)
+    an_fail=$(grep -c '^analysis: FAIL ' "$an_out" || true)
+    [ $((an_pass + an_fail)) -gt 0 ] || an_fail=1 # it did not even get to its steps
+    passed=$((passed + an_pass)); failed=$((failed + an_fail))
+    rm -f "$an_out"
+fi
 
 # The same binary on two sched_ext kernels: Debian trixie-backports (7.3) and sid (7.2).
 vm_kernels=${SCXD_VM_KERNELS:-trixie-backports sid}

@@ -1,10 +1,14 @@
 // The command line: `scxd run|policies|...` with CLI11. Exceptions stay at this edge.
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/options.hpp"
+#include "config/near_miss.hpp"
 #include "config/overlay.hpp"
+#include "core/text.hpp"
 #include "stats/stats_command.hpp"
 #include "sys/log.hpp"
 
@@ -18,6 +22,35 @@ bool apply_log_level(const std::string &level)
         return false;
     spdlog::set_level(lvl);
     return true;
+}
+
+// A bad command line is one line on stderr and exit 2, like any other bad input (CLI11's
+// own message has a second line and exit codes 1xx).
+int usage_error(const CLI::App &app, const CLI::ParseError &e)
+{
+    std::vector<std::string> verbs;
+    for (const auto *sub : app.get_subcommands({}))
+        verbs.push_back(sub->get_name());
+    std::string verb_list;
+    for (const auto &v : verbs)
+        verb_list += (verb_list.empty() ? "" : ", ") + v;
+    std::string msg = e.what();
+    const auto *chosen = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    if (chosen == nullptr) {
+        // No verb was recognised: the first word that is not an option was meant as one.
+        const auto rest = app.remaining();
+        const auto word = std::find_if(rest.begin(), rest.end(),
+                                       [](const std::string &a) { return !a.starts_with('-'); });
+        if (word != rest.end())
+            msg = fmt::format("unknown command '{}'{}", *word, did_you_mean(*word, verbs));
+        else if (rest.empty())
+            msg = fmt::format("{}: give a command", msg);
+        msg += fmt::format("; the commands are {} (see scxd --help)", verb_list);
+    } else {
+        msg += fmt::format(" (see scxd {} --help)", chosen->get_name());
+    }
+    fmt::print(stderr, "scxd: {}\n", one_line(msg));
+    return 2;
 }
 
 } // namespace
@@ -113,7 +146,9 @@ int cli_main(int argc, char **argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {
-        return app.exit(e);
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+            return app.exit(e); // --help, --version
+        return usage_error(app, e);
     }
     auto cfg = load_config(config_path, config_opt->count() > 0);
     if (!cfg) {
@@ -142,8 +177,8 @@ int cli_main(int argc, char **argv)
     if (*check_cmd)
         return check_command(eff.run, *cfg, config_path);
     if (*stats_cmd) {
-        if (socket_opt->count() == 0 && cfg->stats_socket)
-            stats.socket = *cfg->stats_socket;
+        if (socket_opt->count() == 0)
+            stats.socket = cfg->stats_socket.value_or(stats.socket);
         return stats_command(stats);
     }
     return policies_command(policy_search_path(eff.run.policy_dirs));

@@ -16,6 +16,7 @@
 
 #include "config/flatten.hpp"
 #include "config/near_miss.hpp"
+#include "config/nesting.hpp"
 #include "config/source.hpp"
 #include "core/text.hpp"
 
@@ -58,8 +59,14 @@ std::vector<std::pair<const toml::key *, const toml::node *>> in_file_order(cons
     std::vector<std::pair<const toml::key *, const toml::node *>> out;
     for (const auto &[k, v] : t)
         out.emplace_back(&k, &v);
-    std::stable_sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
-        return before(a.first->source().begin, b.first->source().begin);
+    // Not stable_sort: with clang-19 and libstdc++ 12 it trips -Wdeprecated-declarations
+    // (get_temporary_buffer). The key breaks ties, so the order is still fixed.
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
+        const auto &pa = a.first->source().begin;
+        const auto &pb = b.first->source().begin;
+        if (before(pa, pb) || before(pb, pa))
+            return before(pa, pb);
+        return a.first->str() < b.first->str();
     });
     return out;
 }
@@ -133,6 +140,7 @@ Status set_policy_name(Reader &r, const toml::node &n, std::string_view key)
     if (!s)
         return s.error();
     r.cfg.policy = is_path_like(*s) ? r.anchor(*s).string() : *s;
+    r.cfg.policy_pos = position(n.source());
     return Ok{};
 }
 
@@ -231,7 +239,7 @@ const std::vector<std::pair<std::string, Handler>> &handlers()
              if (!v)
                  return r.fail(n, "partial",
                                fmt::format("must be true or false, got {}", describe(n)));
-             r.cfg.partial = *v;
+             r.cfg.partial = v;
              return Ok{};
          }},
         {"slice_us",
@@ -289,6 +297,7 @@ Status read_key(Reader &r, const toml::key &key, const toml::node &n)
     if (it != h.end())
         return it->second(r, n);
     std::vector<std::string> known;
+    known.reserve(h.size());
     for (const auto &p : h)
         known.push_back(p.first);
     std::string list;
@@ -319,6 +328,8 @@ std::string errno_text(int err)
 
 Result<Config> parse_config(std::string_view text, const fs::path &path)
 {
+    if (auto st = check_key_depth(text, path); !st)
+        return st.error();
     toml::table root;
     try {
         root = toml::parse(text, path.string());
@@ -355,14 +366,13 @@ Result<Config> load_config(const fs::path &path, bool must_exist)
     if (!f)
         return Error{fmt::format("{}: cannot read the config file: {}: {}", path.string(),
                                  errno_text(errno), fix)};
-    std::string text;
-    std::array<char, 4096> buf{};
-    while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get())) {
-        text.append(buf.data(), n);
-        if (text.size() > max_file_size)
-            return Error{fmt::format("{}: too large for a config file (at most {} bytes)",
-                                     path.string(), max_file_size)};
-    }
+    // One byte more than the limit: a file that grew since stat() is caught too. fread loops
+    // by itself until the end of the file or the count.
+    std::string text(max_file_size + 1, '\0');
+    text.resize(std::fread(text.data(), 1, text.size(), f.get()));
+    if (text.size() > max_file_size)
+        return Error{fmt::format("{}: too large for a config file (at most {} bytes)",
+                                 path.string(), max_file_size)};
     if (std::ferror(f.get()))
         return Error{
             fmt::format("{}: cannot read the config file: {}", path.string(), errno_text(errno))};

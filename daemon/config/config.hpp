@@ -46,6 +46,7 @@ struct Config {
     std::filesystem::path file;
 
     std::optional<std::string> policy; // installed name, or a path (made absolute)
+    SourcePos policy_pos;              // where `policy` or `policy.name` was written
     std::optional<std::string> mode;   // "builtin-idle" | "full-user"
     std::optional<bool> partial;
     std::optional<std::uint64_t> slice_us;

@@ -27,6 +27,13 @@ std::size_t distance(std::string_view a, std::string_view b)
     return at(n, m);
 }
 
+bool same_ignoring_case(std::string_view a, std::string_view b)
+{
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
 } // namespace
 
 std::string nearest(std::string_view word, const std::vector<std::string> &candidates)
@@ -38,7 +45,8 @@ std::string nearest(std::string_view word, const std::vector<std::string> &candi
     for (const auto &c : candidates) {
         // A dropped unit suffix ("sleeper_credit" for "sleeper_credit_us") is a near miss too.
         const bool prefix = word.size() >= 4 && c.starts_with(word) && c.size() - word.size() <= 4;
-        const std::size_t dist = prefix ? 1 : distance(word, c);
+        // "INFO" for "info": the case is the only mistake.
+        const std::size_t dist = same_ignoring_case(word, c) ? 0 : prefix ? 1 : distance(word, c);
         if (dist < best_d) {
             best_d = dist;
             best = c;

@@ -54,6 +54,42 @@ SourcePos pos_of(const Config &cfg, const std::string &policy, const std::string
     return {};
 }
 
+// The policies' messages start with the key they refuse ("slice_us must be 50..1000000 us, got
+// 0", "class.0.weight is missing"): where that key, or the nearest key written in the same
+// table or array element ("class.0.name"), is in the file.
+SourcePos pos_of_reason(const Config &cfg, const std::string &policy, const std::string &reason)
+{
+    const auto t = cfg.param_where.find(policy);
+    if (t == cfg.param_where.end())
+        return {};
+    const std::string key = reason.substr(0, reason.find(' '));
+    if (const auto k = t->second.find(key); k != t->second.end())
+        return k->second;
+    for (auto dot = key.rfind('.'); dot != std::string::npos && dot > 0;
+         dot = key.rfind('.', dot - 1)) {
+        const std::string prefix = key.substr(0, dot + 1);
+        SourcePos best{};
+        for (const auto &[k, pos] : t->second)
+            if (k.starts_with(prefix) && (best.line == 0 || pos < best))
+                best = pos;
+        if (best.line != 0)
+            return best;
+    }
+    return {};
+}
+
+// "FILE:LINE:COL: [policy.NAME] REASON" for a create() that refused its parameters.
+std::string refused_params(const Config &cfg, const std::string &policy, const std::string &message)
+{
+    constexpr std::string_view marker = "failed to start: ";
+    const auto at = message.find(marker);
+    if (at == std::string::npos)
+        return cfg.file.string() + ": " + message;
+    const std::string reason = message.substr(at + marker.size());
+    return one_line(fmt::format("{}: [policy.{}] {}", where(cfg.file, pos_of_reason(cfg, policy, reason)),
+                                policy, reason));
+}
+
 } // namespace
 
 Status check_unknown_params(const Config &cfg, const std::string &policy,
@@ -102,7 +138,7 @@ Result<std::unique_ptr<PolicyInstance>> create_configured_policy(std::shared_ptr
                                           expected))};
     }
     if (!policy && has_table) // most likely a parameter value it refused: name the file
-        return Error{cfg.file.string() + ": " + policy.error().message};
+        return Error{refused_params(cfg, name, policy.error().message)};
     if (!policy)
         return policy;
     if (auto st = check_unknown_params(cfg, name, queried); !st)

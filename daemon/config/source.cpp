@@ -41,15 +41,15 @@ std::string describe(const toml::node &node)
 {
     switch (node.type()) {
     case toml::node_type::string:
-        return "a string (" + short_quoted(*node.value<std::string>()) + ")";
+        return "a string (" + short_quoted(node.value<std::string>().value_or("")) + ")";
     case toml::node_type::integer:
-        return fmt::format("an integer ({})", *node.value<std::int64_t>());
+        return fmt::format("an integer ({})", node.value<std::int64_t>().value_or(0));
     case toml::node_type::floating_point: {
         std::ostringstream out; // toml++ writes 5000.0, where fmt would write 5000
         out << *node.as_floating_point();
         return "a floating-point number (" + out.str() + ")";
     }
-    case toml::node_type::boolean: return fmt::format("a boolean ({})", *node.value<bool>());
+    case toml::node_type::boolean: return fmt::format("a boolean ({})", node.value<bool>().value_or(false));
     case toml::node_type::table: return "a table";
     case toml::node_type::array: return "an array";
     case toml::node_type::date: return "a date";

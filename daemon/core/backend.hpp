@@ -17,8 +17,8 @@ namespace scxd {
 // Receives queued tasks from Backend::drain. A plain function pointer plus context, so the
 // hot path makes no allocation and no std::function call.
 struct TaskSink {
-    void (*fn)(void *ctx, const scxd_task &task);
-    void *ctx;
+    void (*fn)(void *ctx, const scxd_task &task) = nullptr;
+    void *ctx = nullptr;
     // A task that exited (policies forget it); may be null.
     void (*exited)(void *ctx, std::int32_t pid) = nullptr;
     void operator()(const scxd_task &task) const { fn(ctx, task); }

@@ -94,8 +94,6 @@ void Custody::clear()
     size_ = 0;
 }
 
-
-
 bool Custody::take(std::int32_t pid, std::uint64_t &cookie)
 {
     const scxd_task *held = find(pid);

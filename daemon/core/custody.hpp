@@ -33,6 +33,7 @@ public:
     void clear();
 
     // Visit every held task (any order). Not for the hot path.
+    // NOLINTNEXTLINE(cppcoreguidelines-missing-std-forward): called once per task, never moved
     template <typename F> void for_each(F &&fn) const
     {
         for (const auto &slot : slots_)

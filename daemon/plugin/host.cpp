@@ -33,7 +33,7 @@ void Host::note_query(const char *key) const
         queried_.insert(key);
         if (config_.queried != nullptr)
             config_.queried->insert(key);
-    } catch (...) {
+    } catch (...) { // NOLINT(bugprone-empty-catch): out of memory only loses a "did you mean"
     }
 }
 

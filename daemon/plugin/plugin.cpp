@@ -1,6 +1,7 @@
 #include "plugin/plugin.hpp"
 
 #include "core/text.hpp"
+#include "plugin/entry_check.hpp"
 
 #include <dlfcn.h>
 
@@ -14,19 +15,7 @@
 namespace scxd {
 namespace {
 
-// Smallest tables ABI 1.0 can work with: everything up to and including `create` / `pick`.
-constexpr std::size_t min_entry_size = offsetof(scxd_policy_entry, create) + sizeof(void *);
-constexpr std::size_t min_ops_size = offsetof(scxd_policy_ops, pick) + sizeof(void *);
 constexpr int max_other_major = 16;
-
-bool valid_name(const char *name)
-{
-    if (name == nullptr || *name == '\0' || std::strlen(name) > 64)
-        return false;
-    return std::all_of(name, name + std::strlen(name), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
-}
 
 // A plugin built for another major exports scxd_policy_entry_vN instead of _v1.
 int other_major(void *handle)
@@ -47,27 +36,7 @@ std::string rebuild_hint() { return "rebuild it against this scxd's include/scxd
 
 Status validate_entry(const scxd_policy_entry *e, const std::string &where)
 {
-    auto fail = [&](const std::string &what) {
-        return Error{fmt::format("{}: {}", where, what)};
-    };
-    if (e->abi_major != SCXD_POLICY_ABI_MAJOR)
-        return fail(fmt::format("built for policy ABI v{}, this scxd supports v{}: {}",
-                                e->abi_major, SCXD_POLICY_ABI_MAJOR, rebuild_hint()));
-    if (e->struct_size < min_entry_size)
-        return fail(fmt::format("scxd_policy_entry_v1 is {} bytes, ABI v1 needs at least {}: {}",
-                                e->struct_size, min_entry_size, rebuild_hint()));
-    if (!valid_name(e->name))
-        return fail("the policy name must be 1-64 characters of [a-z0-9_-]");
-    if (e->create == nullptr)
-        return fail("the entry has no create function");
-    if (e->ops == nullptr)
-        return fail("the entry has no ops table");
-    if (e->ops->struct_size < min_ops_size)
-        return fail(fmt::format("scxd_policy_ops is {} bytes, ABI v1 needs at least {}: {}",
-                                e->ops->struct_size, min_ops_size, rebuild_hint()));
-    if (e->ops->on_enqueue == nullptr || e->ops->pick == nullptr)
-        return fail("the ops table lacks on_enqueue or pick, which every policy must provide");
-    return Ok{};
+    return check_entry_image(read_entry_image(e), where);
 }
 
 Result<std::shared_ptr<Plugin>> Plugin::open(const std::filesystem::path &path)

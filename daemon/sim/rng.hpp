@@ -59,7 +59,7 @@ public:
 private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-    std::uint64_t s_[4];
+    std::uint64_t s_[4]{}; // every constructor sets it; {} so analysers see that too
 };
 
 } // namespace scxd::sim

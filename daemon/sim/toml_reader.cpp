@@ -77,7 +77,7 @@ Result<std::optional<std::int64_t>> TomlReader::integer(std::string_view key, st
     const auto v = n->value_exact<std::int64_t>();
     if (!v || *v < lo || *v > hi)
         return fail(*n, fmt::format("'{}' must be an integer from {} to {}", key, lo, hi));
-    return std::optional<std::int64_t>{*v};
+    return v;
 }
 
 Result<std::optional<std::string>> TomlReader::string(std::string_view key) const
@@ -88,7 +88,7 @@ Result<std::optional<std::string>> TomlReader::string(std::string_view key) cons
     const auto v = n->value_exact<std::string>();
     if (!v)
         return fail(*n, fmt::format("'{}' must be a string", key));
-    return std::optional<std::string>{*v};
+    return v;
 }
 
 Result<std::optional<bool>> TomlReader::boolean(std::string_view key) const
@@ -99,7 +99,7 @@ Result<std::optional<bool>> TomlReader::boolean(std::string_view key) const
     const auto v = n->value_exact<bool>();
     if (!v)
         return fail(*n, fmt::format("'{}' must be true or false", key));
-    return std::optional<bool>{*v};
+    return v;
 }
 
 Result<std::optional<std::uint64_t>> TomlReader::duration(std::string_view key) const
@@ -113,7 +113,7 @@ Result<std::optional<std::uint64_t>> TomlReader::duration(std::string_view key) 
         return fail(*n, fmt::format("'{}' must be a duration string with a unit (ns, us, ms, "
                                     "s), e.g. \"2ms\" or \"1.5s\"",
                                     key));
-    return std::optional<std::uint64_t>{*ns};
+    return ns;
 }
 
 Result<std::optional<std::uint64_t>> TomlReader::fraction_ppm(std::string_view key) const

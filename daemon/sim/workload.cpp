@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/nesting.hpp"
 #include "sim/duration.hpp"
 #include "sim/params.hpp"
 #include "sim/toml_reader.hpp"
@@ -392,6 +393,8 @@ Status read_policies(const toml::table &root, Workload &w, const fs::path &file)
 
 Result<Workload> parse_workload(std::string_view text, const fs::path &path)
 {
+    if (auto st = check_key_depth(text, path); !st) // toml++ would overflow the stack
+        return st.error();
     toml::table root;
     try {
         root = toml::parse(text, path.string());

@@ -107,12 +107,8 @@ struct scxd_decision {
 /* Fill a decision for `task` on `cpu` with the default slice and FIFO order. */
 static inline struct scxd_decision scxd_decision_for(const struct scxd_task *task, int32_t cpu)
 {
-	struct scxd_decision d;
-	d.pid = task->pid;
-	d.cpu = cpu;
-	d.slice_ns = 0;
-	d.vtime = 0;
-	d.cookie = task->cookie;
+	/* pid, cpu, slice_ns, vtime, cookie */
+	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie};
 	return d;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#define _DEFAULT_SOURCE /* openat, fdopendir, fstatat, statfs */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier): glibc feature macro for openat, fdopendir, fstatat, statfs */
 
 #include "cgroup_ids.h"
 
@@ -44,18 +44,24 @@ static int walk(int dfd, unsigned depth, struct cgroup_ids *set, size_t *cap)
 		close(dfd);
 		return 0; /* unreadable: nothing to add, not an error */
 	}
+	const int fd = dirfd(d);
+
+	if (fd < 0) { /* cannot happen for an open DIR; the analyser does not know */
+		closedir(d);
+		return 0;
+	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 		int sub;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
 			continue;
 		rc = push_id(set, cap, (uint64_t)st.st_ino);
 		if (rc || depth + 1 >= CGROUP_MAX_DEPTH)
 			continue;
-		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			rc = walk(sub, depth + 1, set, cap);
 	}

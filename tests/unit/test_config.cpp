@@ -117,6 +117,25 @@ T param(const scxd::Config &cfg, const std::string &policy, const std::string &k
     return *v;
 }
 
+// What `scxd check` does once the file parses: the file's policy (fifo when it names none),
+// created with its tables. The refusal, as check prints it.
+std::string policy_refusal(const scxd::Config &cfg)
+{
+    fs::path so = SCXD_TEST_FIFO_SO;
+    if (cfg.policy == "vruntime")
+        so = SCXD_TEST_VRUNTIME_SO;
+    else if (cfg.policy == "weighted")
+        so = SCXD_TEST_WEIGHTED_SO;
+    else if (cfg.policy && *cfg.policy != "fifo")
+        so = *cfg.policy; // a path, made absolute by load_config
+    auto plugin = scxd::Plugin::open(so);
+    if (!plugin)
+        return cfg.file.string() + ": " + plugin.error().message; // as check: FILE:LINE:COL
+    auto policy = scxd::create_configured_policy(*plugin, scxd::HostConfig{}, cfg);
+    REQUIRE_FALSE(policy.ok());
+    return policy.error().message;
+}
+
 } // namespace
 
 TEST_CASE("config: every broken sample is refused with one line naming file and key", "[config]")
@@ -132,8 +151,8 @@ TEST_CASE("config: every broken sample is refused with one line naming file and 
 
         std::string message;
         auto cfg = scxd::load_config(f);
-        if (cfg) // fine as TOML: then the policy must refuse it (unknown parameters)
-            message = create_with(SCXD_TEST_FIFO_SO, *cfg).error().message;
+        if (cfg) // fine as TOML: then the policy must refuse it (a parameter, or the plugin)
+            message = policy_refusal(*cfg);
         else
             message = cfg.error().message;
         check_one_line(message, f);
@@ -435,4 +454,29 @@ TEST_CASE("config: the shipped scxd.toml is valid, commented and uncommented", "
     CHECK(open->stats_socket == defaults.stats_socket);
     CHECK(open->policies.contains("vruntime"));
     CHECK(open->policies.contains("weighted"));
+}
+
+TEST_CASE("config: keys nested deeper than toml++ can take are refused before parsing",
+          "[config]")
+{
+    std::string deep = "a";
+    for (int i = 0; i < 100000; ++i)
+        deep += ".a";
+    const auto key = parse_error(deep + " = 1\n");
+    CHECK_THAT(key, ContainsSubstring("/etc/scxd/test.toml:1:128: a dotted key or table header "
+                                      "with more than 64 parts"));
+    CHECK_THAT(parse_error("[" + deep + "]\n"), ContainsSubstring("more than 64 parts"));
+    CHECK_THAT(parse_error("[[" + deep + "]]\n"), ContainsSubstring("more than 64 parts"));
+    CHECK_THAT(parse_error("x = { " + deep + " = 1 }\n"), ContainsSubstring("more than 64 parts"));
+    // Dots in strings, comments and values are not key parts.
+    const std::string dots(1000, '.');
+    const auto ok = parse_ok("# " + dots + "\nstats_socket = \"/run/" + dots.substr(0, 90) +
+                             "\"\npolicy_dirs = ['''" + dots + "''', \"\\\"" + dots +
+                             "\"]\n[policy.weighted]\nratios = [0.5, 1.5, 2.5, 3.5]\n");
+    CHECK(ok.policies.at("weighted").size() == 4);
+    // 64 parts are fine.
+    std::string limit = "k";
+    for (int i = 1; i < 64; ++i)
+        limit += ".k";
+    CHECK(parse_ok("[policy.fifo]\n" + limit + " = 1\n").policies.at("fifo").size() == 1);
 }
