@@ -65,7 +65,7 @@ int check_command(const RunOptions &options, const Config &config,
     auto path = resolve_policy(options.policy, policy_search_path(options.policy_dirs));
     if (!path)
         return fail(prefix + path.error().message);
-    auto plugin = open_trusted_plugin(*path, default_trust_rules(o.policy_named));
+    auto plugin = open_trusted_plugin(*path, default_trust_rules(options.policy_named));
     if (!plugin)
         return fail(prefix + plugin.error().message);
 
