@@ -14,7 +14,7 @@
 namespace scxd {
 
 inline scxd_task task_from_queued(const scxd_queued &q) {
-  scxd_task t;
+  scxd_task t{};
   t.pid = q.pid;
   t.prev_cpu = q.prev_cpu;
   t.nr_cpus_allowed = q.nr_cpus_allowed;

@@ -39,7 +39,7 @@ struct Reloaded {
 };
 using ConfigReload = std::function<Result<Reloaded>()>;
 
-int run_command(const RunOptions &options, const Config &config, const ConfigReload &reload);
+int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &reload);
 // `scxd check`: what `run` would load, without the kernel. `config_path` is what was asked
 // for; `cfg.file` is empty when that was the default file and it does not exist.
 int check_command(const RunOptions &options, const Config &config,

@@ -342,7 +342,7 @@ int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &relo
         }
         total += session.result;
         const std::string reason = session.exit ? one_line(session.exit->describe()) : "kind=none";
-        if (session.ejected && session.exit->wants_restart() && !g_stop &&
+        if (session.ejected && session.exit && session.exit->wants_restart() && !g_stop &&
             may_restart(restart_times)) {
             ++total.restarts;
             spdlog::warn("the kernel asked for a restart ({}): attaching again", reason);
@@ -354,7 +354,7 @@ int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &relo
         if (!session.ejected)
             return 0;
         spdlog::error("the kernel unloaded the scheduler: {}", reason);
-        if (!session.exit->dump.empty())
+        if (session.exit && !session.exit->dump.empty())
             spdlog::error("kernel debug dump:\n{}", session.exit->dump);
         return 1;
     }

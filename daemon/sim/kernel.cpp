@@ -184,8 +184,9 @@ Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)
         unplace(t);
         return Pick{Next::task, e.pid};
     };
-    if (!cpu.local.empty()) // the kernel skips ops.dispatch while the local DSQ has tasks
-        return take(*cpu.local.first([](std::int32_t) { return true; }));
+    // The kernel skips ops.dispatch while the local DSQ has tasks.
+    if (auto e = cpu.local.first([](std::int32_t) { return true; }))
+        return take(*e);
     auto &k = backend_.kernel();
     const auto fits = [&](std::int32_t pid) { return task(pid).allowed.test(c); };
     // The kernel calls ops.dispatch again while it inserted something but found nothing here.

@@ -1,5 +1,6 @@
 // scxd-sim: run a policy plugin against a simulated workload and report how it schedules.
 // Exceptions (CLI11, toml++) stay at this edge; everything below returns errors as values.
+#include <cmath>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -99,9 +100,9 @@ Result<SimOptions> options_of(const Args &a, const std::optional<Config> &cfg)
         o.slice_ns = *slice_us * ns_per_us;
     o.max_tasks = a.max_tasks ? a.max_tasks : cfg ? cfg->max_tasks : std::nullopt;
     if (a.pass_cost_us)
-        o.daemon_pass_ns = static_cast<std::uint64_t>(*a.pass_cost_us * 1000.0 + 0.5);
+        o.daemon_pass_ns = static_cast<std::uint64_t>(std::llround(*a.pass_cost_us * 1000.0));
     if (a.task_cost_us)
-        o.daemon_task_ns = static_cast<std::uint64_t>(*a.task_cost_us * 1000.0 + 0.5);
+        o.daemon_task_ns = static_cast<std::uint64_t>(std::llround(*a.task_cost_us * 1000.0));
     for (const auto &p : a.params) {
         auto kv = parse_param_arg(p);
         if (!kv)
@@ -282,6 +283,7 @@ int run(const Args &a)
 
 } // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): only std::bad_alloc can escape; terminate is right.
 int main(int argc, char **argv)
 {
     CLI::App app{"scxd-sim: run a scxd policy plugin on a simulated machine and workload, in "

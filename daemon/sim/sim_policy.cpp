@@ -40,7 +40,8 @@ void SimPolicy::note(const scxd_host *host, const char *key)
         return;
     try { // called from the plugin's C code: nothing may propagate through it
         self(host).queried->insert(key);
-    } catch (...) {
+    } catch (...) { // out of memory: the key only goes unreported as unread
+        return;
     }
 }
 

@@ -64,8 +64,8 @@ Result<Workload> resolve(const Workload &workload, const SimOptions &o)
             !st)
             return st.error();
     for (std::size_t i = 0; i < w.changes.size(); ++i)
-        if (w.changes[i].cpus)
-            if (auto st = check_cpus(*w.changes[i].cpus, w.cpus,
+        if (const auto &cpus = w.changes[i].cpus; cpus)
+            if (auto st = check_cpus(*cpus, w.cpus,
                                      fmt::format("{}: [[change]] #{}", file, i + 1));
                 !st)
                 return st.error();

@@ -56,8 +56,8 @@ template <typename T> bool take(Result<std::optional<T>> r, T &into, Status &st)
         st = r.error();
         return false;
     }
-    if (*r)
-        into = **r;
+    if (const auto &v = *r; v)
+        into = *v;
     return true;
 }
 

@@ -44,7 +44,8 @@ std::uint64_t weight_of_nice(int nice)
         1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
         110,   87,    70,    56,    45,    36,    29,    23,    18,    15,
     };
-    const auto w = prio_to_weight[static_cast<std::size_t>(std::clamp(nice, -20, 19) + 20)];
+    const int index = std::clamp(nice, -20, 19) + 20;
+    const std::uint64_t w = prio_to_weight[static_cast<std::size_t>(index)];
     return std::clamp<std::uint64_t>((w * 100 + 512) / 1024, 1, 10000);
 }
 
@@ -307,10 +308,10 @@ Result<Change> read_change(const toml::table &t, std::size_t index, const Worklo
         return cpus.error();
     if (*nice && *weight)
         return r.fail("give 'nice' or 'weight', not both");
-    if (*nice)
-        c.nice = static_cast<int>(**nice);
-    if (*weight)
-        c.weight = static_cast<std::uint64_t>(**weight);
+    if (const auto &n = *nice; n)
+        c.nice = static_cast<int>(*n);
+    if (const auto &wt = *weight; wt)
+        c.weight = static_cast<std::uint64_t>(*wt);
     c.cpus = *cpus;
     if (!c.kill && !c.nice && !c.weight && !c.cpus)
         return r.fail("changes nothing: give 'nice', 'weight', 'cpus' or kill = true");
@@ -361,6 +362,7 @@ Status read_changes(const toml::table &root, Workload &w, const fs::path &file)
         return std::pair(w.changes[a].at_ns, a) < std::pair(w.changes[b].at_ns, b);
     });
     std::vector<Change> sorted;
+    sorted.reserve(order.size());
     for (const auto i : order)
         sorted.push_back(w.changes[i]);
     w.changes = std::move(sorted);

@@ -12,7 +12,7 @@
 namespace scxd {
 namespace {
 
-constexpr std::size_t max_reply = 64 * 1024; // a snapshot is well under 1 KiB
+constexpr std::size_t max_reply = std::size_t{64} * 1024; // a snapshot is well under 1 KiB
 
 Status send_request(int fd, std::string_view format, const std::filesystem::path &path)
 {

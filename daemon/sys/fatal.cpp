@@ -22,7 +22,7 @@ std::array<PolicyLine, 2> g_lines;
 std::atomic<int> g_current{-1};
 
 // Alternate stack for the hot thread: a stack overflow in a policy still gets its line.
-alignas(16) std::array<char, 64 * 1024> g_alt_stack;
+alignas(16) std::array<char, std::size_t{64} * 1024> g_alt_stack;
 
 const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
 

@@ -36,7 +36,8 @@ template <typename T> bool parse_number(std::string_view text, T *out)
     if (text.empty())
         return false;
     const auto *end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+    // from_chars reads [data, end): no terminator needed.
+    const auto [ptr, ec] = std::from_chars(text.data(), end, *out); // NOLINT(bugprone-suspicious-stringview-data-usage)
     return ec == std::errc{} && ptr == end;
 }
 

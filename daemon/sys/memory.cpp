@@ -14,7 +14,7 @@
 namespace scxd {
 namespace {
 
-constexpr std::size_t prefault_stack_bytes = 512 * 1024;
+constexpr std::size_t prefault_stack_bytes = std::size_t{512} * 1024;
 
 // noinline: the array must really live on this frame's stack to fault those pages in.
 [[gnu::noinline]] void touch_stack()
