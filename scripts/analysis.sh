@@ -13,7 +13,7 @@ set -uo pipefail
 
 san=${SCXD_SAN_BUILD_DIR:-$top/build-san}
 jobs=${SCXD_JOBS:-2}
-fuzz_seconds=${SCXD_FUZZ_SECONDS:-60}
+fuzz_seconds=${SCXD_FUZZ_SECONDS:-20}
 steps=("$@")
 [ "${#steps[@]}" -gt 0 ] || steps=(sanitize tidy cppcheck fuzz)
 
