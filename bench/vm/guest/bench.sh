@@ -40,12 +40,6 @@ emit() { # WORKLOAD KEY VALUE
     echo "BENCH rep=$REP sched=$SCHED mode=$MODE wl=$1 key=$2 val=$3"
 }
 
-# The daemon's CPU time so far in seconds (utime + stime of /proc/PID/stat, in clock ticks).
-daemon_ticks() {
-    [ -n "${SCXD_PID:-}" ] && [ -r "/proc/$SCXD_PID/stat" ] || { echo 0; return; }
-    # Fields after the ")" of comm: state is 1, utime 12, stime 13.
-    sed 's/.*) //' "/proc/$SCXD_PID/stat" | awk '{ print $12 + $13 }'
-}
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 # calc EXPR DECIMALS: floating point with awk (busybox sh has integers only).
 calc() { awk "BEGIN { printf \"%.$2f\", $1 }"; }

@@ -65,13 +65,6 @@ need() {
 cpu_ticks() { # prints: busy idle
     awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat
 }
-daemon_ticks() {
-    if [ -n "${SCXD_PID:-}" ] && [ -r "/proc/$SCXD_PID/stat" ]; then
-        awk '{ print $14 + $15 }' "/proc/$SCXD_PID/stat"
-    else
-        echo 0
-    fi
-}
 
 equal_hogs() { # prints: total max/min
     set -- $(cpu_ticks) "$(daemon_ticks)"

@@ -153,3 +153,11 @@ fork_storm() {
 # (earlier scripts' events, e.g. a deliberate ejection, must not count against this one).
 dmesg_mark() { dmesg | wc -l; }
 dmesg_since() { dmesg | tail -n "+$(( $1 + 1 ))"; }
+
+# The daemon's CPU time so far (utime + stime of /proc/PID/stat, in clock ticks; 0 when
+# scxd is not running). Shared by the fairness test and bench/vm.
+daemon_ticks() {
+    [ -n "${SCXD_PID:-}" ] && [ -r "/proc/$SCXD_PID/stat" ] || { echo 0; return; }
+    # Fields after the ")" of comm: state is 1, utime 12, stime 13.
+    sed 's/.*) //' "/proc/$SCXD_PID/stat" | awk '{ print $12 + $13 }'
+}
