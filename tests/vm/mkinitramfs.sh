@@ -113,12 +113,13 @@ if [ "$ndaemon" = 1 ] && command -v make >/dev/null && command -v pkg-config >/d
 fi
 
 # Test helpers built with the project (tests/vm/meson.build).
-for t in "$build_dir"/tests/vm/sched-ext-run "$build_dir"/tests/vm/spin "$build_dir"/tests/vm/run-as-uid; do
+for t in "$build_dir"/tests/vm/sched-ext-run "$build_dir"/tests/vm/spin "$build_dir"/tests/vm/run-as-uid \
+    "$build_dir"/tests/vm/forkrate; do
     [ -f "$t" ] && install_bin "$t" "/usr/bin/$(basename "$t")"
 done
 # Fixture plugins the fault tests load by path (tests/fixtures), root-owned (cpio -R 0:0) and
 # not writable by others, like an installed plugin: they must pass the daemon's trust check.
-for f in spin_pick hoard; do
+for f in spin_pick hoard crash_enqueue; do
     [ -f "$build_dir/tests/$f.so" ] &&
         install -D -m 0644 "$build_dir/tests/$f.so" "$root$GUEST_TEST_DIR/fixtures/$f.so"
 done

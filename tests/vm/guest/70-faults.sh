@@ -7,15 +7,6 @@
 # shellcheck source=tests/vm/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-start_load() {
-    (cpu_hog 3) & HOG=$!
-    (hackbench -g 2 -l 100 >/dev/null) & BENCH=$!
-}
-finish_load() {
-    wait "$HOG" || fail "$1: a CPU hog did not finish"
-    wait "$BENCH" || fail "$1: hackbench did not finish"
-}
-
 # 1. kill -9: the BPF link dies with the process's fd.
 start_scxd --policy fifo
 start_load
@@ -50,15 +41,8 @@ info "SIGSTOP 12 s: ejected $reason, scxd exit 1, workloads finished"
 seq0=$(enable_seq)
 start_load
 scxd run --policy "$SCXD_TEST_DIR/fixtures/spin_pick.so" >/tmp/scxd.out 2>/tmp/scxd.err &
-pid=$!
-n=0
-while kill -0 "$pid" 2>/dev/null && [ $n -lt "$(( $(scaled 30) * 10 ))" ]; do
-    sleep 0.1; n=$((n + 1))
-done
-kill -0 "$pid" 2>/dev/null && fail "spin: scxd still runs after $(scaled 30)s: $(tail -3 /tmp/scxd.err)"
-rc=0
-wait "$pid" || rc=$?
-[ "$rc" = 3 ] || fail "spin: scxd exited $rc, want 3: $(tail -3 /tmp/scxd.err)"
+wait_exit $! 30
+[ "$WAIT_RC" = 3 ] || fail "spin: scxd exited $WAIT_RC, want 3: $(tail -3 /tmp/scxd.err)"
 [ "$(enable_seq)" -gt "$seq0" ] || fail "spin: the scheduler was never enabled"
 grep -q 'made no progress.*policy spin-pick' /tmp/scxd.err ||
     fail "spin: no line naming the policy: $(tail -3 /tmp/scxd.err)"

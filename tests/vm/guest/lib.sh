@@ -116,6 +116,19 @@ stop_scxd() {
     wait_for_state disabled 10
 }
 
+# wait_exit PID TIMEOUT_S: wait for a background PID to exit, at most TIMEOUT_S (scaled);
+# fails if it still runs then. Sets WAIT_RC to its exit status.
+wait_exit() {
+    _n=0
+    while kill -0 "$1" 2>/dev/null && [ $_n -lt "$(( $(scaled "$2") * 10 ))" ]; do
+        sleep 0.1
+        _n=$((_n + 1))
+    done
+    kill -0 "$1" 2>/dev/null && fail "process $1 still runs after $(scaled "$2")s"
+    WAIT_RC=0
+    wait "$1" || WAIT_RC=$?
+}
+
 # summary_value KEY: KEY=N from the daemon's summary line (after stop_scxd).
 summary_value() {
     sed -n "s/.* $1=\([0-9]*\).*/\1/p" /tmp/scxd.out | tail -1
@@ -147,6 +160,17 @@ fork_storm() {
         for _i in 1 2 3 4 5 6 7 8 9 10; do /bin/true & done
         wait
     done
+}
+
+# start_load: a CPU hog and a hackbench in the background, for the fault tests; finish_load
+# WHAT: both must exit 0 (nothing lost whatever happened to the scheduler meanwhile).
+start_load() {
+    (cpu_hog 3) & LOAD_HOG=$!
+    (hackbench -g 2 -l 100 >/dev/null) & LOAD_BENCH=$!
+}
+finish_load() {
+    wait "$LOAD_HOG" || fail "$1: a CPU hog did not finish"
+    wait "$LOAD_BENCH" || fail "$1: hackbench did not finish"
 }
 
 # dmesg_mark: a mark for dmesg_since. dmesg_since MARK: the kernel's messages after the mark
