@@ -24,6 +24,9 @@ const volatile u32 nr_cpus = 1;
 const volatile s32 daemon_tgid;
 const volatile u64 default_slice_ns = 5000000ULL;
 const volatile bool builtin_idle = true;
+/* A woken task waiting for the daemon while every CPU is busy preempts one for the daemon, at
+ * most once per this many ns (0: never; it then waits for the next slice end). */
+const volatile u64 wakeup_preempt_ns = 250000ULL;
 
 /* Shared with the daemon through the mmap'd .bss: no syscall on either side. */
 struct scxd_counters counters;
@@ -60,6 +63,8 @@ struct {
 } heartbeat SEC(".maps");
 
 u64 daemon_enqueued_ns; /* when the daemon last entered its DSQ */
+u64 last_wakeup_queued; /* counters.queued right after the latest wakeup record */
+u64 daemon_preempt_ns; /* when a CPU was last preempted for the daemon */
 
 struct task_ctx {
 	u64 enq_gen; /* bumped at every enqueue; a decision must echo the latest */
@@ -108,12 +113,42 @@ static __always_inline bool tasks_waiting_for_daemon(void)
 	return (s64)(counters.queued - user_state.consumed) > 0;
 }
 
-static __always_inline void kick_idle_cpu(const struct task_struct *p)
+/* A woken task's record the daemon has not read yet. */
+static __always_inline bool wakeup_waits_for_daemon(void)
+{
+	return (s64)(last_wakeup_queued - user_state.consumed) > 0;
+}
+
+static __always_inline bool kick_idle_cpu(const struct task_struct *p)
 {
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 
-	if (cpu >= 0)
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	if (cpu < 0)
+		return false;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return true;
+}
+
+/*
+ * A woken task waits for the daemon (queued and runnable) and no CPU is idle: without this it
+ * would wait for the next slice end, up to a whole slice. Preempting `cpu` makes its
+ * ops.dispatch() run the daemon, which places the woken task among the others; the CPU then
+ * runs whichever is due. The preempted task goes to user space as a plain (non-wakeup) record,
+ * so it cannot trigger another preemption. Rate-limited to bound the daemon's share of the CPU
+ * under a wakeup storm.
+ */
+static __always_inline void preempt_for_daemon(s32 cpu)
+{
+	u64 now;
+
+	if (!wakeup_preempt_ns || !wakeup_waits_for_daemon() || cpu < 0 || cpu >= nr_cpus)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - daemon_preempt_ns < wakeup_preempt_ns)
+		return;
+	daemon_preempt_ns = now;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	COUNT(wakeup_preempts);
 }
 
 s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -141,7 +176,8 @@ static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 {
 	daemon_enqueued_ns = bpf_ktime_get_ns();
 	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
-	kick_idle_cpu(p);
+	if (!kick_idle_cpu(p))
+		preempt_for_daemon(scx_bpf_task_cpu(p));
 }
 
 static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
@@ -203,6 +239,13 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	q->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
 	bpf_ringbuf_submit(q, 0);
 	COUNT(queued);
+	if (!(enq_flags & SCX_ENQ_WAKEUP))
+		return;
+	last_wakeup_queued = counters.queued;
+	/* A sleeping daemon is woken by the record (and preempts in enqueue_daemon); one that
+	 * waits in its DSQ must be given a CPU here. */
+	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && !kick_idle_cpu(p))
+		preempt_for_daemon(scx_bpf_task_cpu(p));
 }
 
 /*

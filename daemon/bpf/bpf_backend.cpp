@@ -118,6 +118,7 @@ Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options
     skel->rodata->daemon_tgid = getpid();
     skel->rodata->default_slice_ns = options.default_slice_ns;
     skel->rodata->builtin_idle = options.builtin_idle;
+    skel->rodata->wakeup_preempt_ns = options.wakeup_preempt_ns;
     bpf_map__set_max_entries(skel->maps.queued,
                              ring_bytes(options.max_tasks, sizeof(scxd_queued)));
     bpf_map__set_max_entries(skel->maps.dispatched,
@@ -220,6 +221,7 @@ Counters BpfBackend::counters() const
     c.cancel_dispatches = rd(k.cancel_dispatches);
     c.daemon_dispatches = rd(k.daemon_dispatches);
     c.heartbeat_kicks = rd(k.heartbeat_kicks);
+    c.wakeup_preempts = rd(k.wakeup_preempts);
     c.exits = rd(k.exits);
     return c;
 }

@@ -19,6 +19,7 @@ struct BpfOptions {
     std::uint32_t max_tasks = 8192;
     std::uint64_t default_slice_ns = 5'000'000;
     bool builtin_idle = true;
+    std::uint64_t wakeup_preempt_ns = 250'000; // 0: never preempt for a woken task
     bool partial = false;              // only SCHED_EXT tasks; the rest stay in the fair class
     std::uint32_t exit_dump_len = 0;   // 0: the kernel's default
 };

@@ -95,6 +95,14 @@ int cli_main(int argc, char **argv)
             ->capture_default_str(),
         "slice_us");
     keyed.emplace_back(
+        run_cmd
+            ->add_option("--wakeup-preempt-us", run.wakeup_preempt_us,
+                         "a woken task that finds every CPU busy preempts one for the daemon, "
+                         "at most once per this many microseconds (0: never)")
+            ->check(CLI::Range(0U, max_wakeup_preempt_us))
+            ->capture_default_str(),
+        "wakeup_preempt_us");
+    keyed.emplace_back(
         run_cmd->add_option("--mode", run.mode,
                             "builtin-idle: a wakeup that finds an idle CPU runs there at once; "
                             "full-user: every task goes through the policy")

@@ -164,6 +164,7 @@ BpfOptions backend_options(const RunOptions &o)
     bo.max_tasks = o.max_tasks;
     bo.default_slice_ns = o.slice_us * 1000;
     bo.builtin_idle = o.mode == "builtin-idle";
+    bo.wakeup_preempt_ns = std::uint64_t{o.wakeup_preempt_us} * 1000;
     bo.partial = o.partial;
     bo.exit_dump_len = o.exit_dump_len;
     return bo;
@@ -259,10 +260,12 @@ void warn_fixed_settings(const RunOptions &now, const RunOptions &next)
 {
     if (now.mode != next.mode || now.partial != next.partial || now.slice_us != next.slice_us ||
         now.max_tasks != next.max_tasks || now.exit_dump_len != next.exit_dump_len ||
-        now.stats_socket != next.stats_socket || now.policy_deadline_ms != next.policy_deadline_ms)
-        spdlog::warn("reload: mode, partial, slice_us, max_tasks, exit_dump_len, stats_socket and "
-                     "policy_deadline_ms take effect only after a restart (systemctl restart "
-                     "scxd)");
+        now.stats_socket != next.stats_socket ||
+        now.policy_deadline_ms != next.policy_deadline_ms ||
+        now.wakeup_preempt_us != next.wakeup_preempt_us)
+        spdlog::warn("reload: mode, partial, slice_us, wakeup_preempt_us, max_tasks, "
+                     "exit_dump_len, stats_socket and policy_deadline_ms take effect only after a "
+                     "restart (systemctl restart scxd)");
 }
 
 // The reload thread's work: the config again, its policy, a checked instance.

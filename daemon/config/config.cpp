@@ -250,6 +250,15 @@ const std::vector<std::pair<std::string, Handler>> &handlers()
              r.cfg.slice_us = static_cast<std::uint64_t>(*v);
              return Ok{};
          }},
+        {"wakeup_preempt_us",
+         [](Reader &r, const toml::node &n) -> Status {
+             auto v = int_in(r, n, "wakeup_preempt_us", 0, max_wakeup_preempt_us,
+                             " (microseconds, 0: never)");
+             if (!v)
+                 return v.error();
+             r.cfg.wakeup_preempt_us = static_cast<std::uint32_t>(*v);
+             return Ok{};
+         }},
         {"max_tasks",
          [](Reader &r, const toml::node &n) -> Status {
              auto v = int_in(r, n, "max_tasks", min_max_tasks, max_max_tasks, "");

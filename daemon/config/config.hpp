@@ -28,6 +28,7 @@ inline constexpr std::uint64_t max_slice_us = 1'000'000;
 inline constexpr std::uint32_t min_max_tasks = 64;
 inline constexpr std::uint32_t max_max_tasks = 1U << 20;
 inline constexpr std::uint32_t max_exit_dump_len = 1U << 20;
+inline constexpr std::uint32_t max_wakeup_preempt_us = 1'000'000;
 // Below the kernel's watchdog (timeout_ms = 10 s in bpf/scxd.bpf.c), with room to act; above
 // the loop's idle wait (100 ms), so an idle daemon is never taken for a stuck one.
 inline constexpr std::uint32_t min_policy_deadline_ms = 500;
@@ -50,6 +51,7 @@ struct Config {
     std::optional<std::string> mode;   // "builtin-idle" | "full-user"
     std::optional<bool> partial;
     std::optional<std::uint64_t> slice_us;
+    std::optional<std::uint32_t> wakeup_preempt_us;
     std::optional<std::uint32_t> max_tasks;
     std::optional<std::uint32_t> exit_dump_len;
     std::optional<std::uint32_t> policy_deadline_ms;

@@ -23,6 +23,7 @@ CliSettings apply_config(CliSettings cli, const Config &cfg)
     overlay(cli, "mode", r.mode, cfg.mode);
     overlay(cli, "partial", r.partial, cfg.partial);
     overlay(cli, "slice_us", r.slice_us, cfg.slice_us);
+    overlay(cli, "wakeup_preempt_us", r.wakeup_preempt_us, cfg.wakeup_preempt_us);
     overlay(cli, "max_tasks", r.max_tasks, cfg.max_tasks);
     overlay(cli, "exit_dump_len", r.exit_dump_len, cfg.exit_dump_len);
     overlay(cli, "policy_deadline_ms", r.policy_deadline_ms, cfg.policy_deadline_ms);

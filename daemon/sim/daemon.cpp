@@ -16,6 +16,23 @@ void Machine::daemon_notify()
         daemon_enqueue();
 }
 
+// preempt_for_daemon() in BPF: a woken task waits for the daemon and no CPU is idle.
+void Machine::preempt_for_daemon(std::uint32_t c)
+{
+    if (daemon_.state != Daemon::State::queued)
+        return;
+    if (const int idle_cpu = pick_idle_cpu(all_cpus_, -1); idle_cpu >= 0) {
+        kick(static_cast<std::uint32_t>(idle_cpu)); // it runs the daemon: no preemption
+        return;
+    }
+    if (w_.wakeup_preempt_ns == 0 || now_ - last_wakeup_preempt_ < w_.wakeup_preempt_ns)
+        return;
+    last_wakeup_preempt_ = now_;
+    ++backend_.kernel().wakeup_preempts;
+    SIM_TRACE("a woken task waits for the daemon: preempting cpu{}", c);
+    preempt(c);
+}
+
 // enqueue_daemon(): its own DSQ, and an idle CPU kicked to run it.
 void Machine::daemon_enqueue()
 {

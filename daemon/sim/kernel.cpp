@@ -89,6 +89,8 @@ void Machine::enqueue(SimTask &t, bool wakeup)
     set_state(t, TaskState::queued);
     SIM_TRACE("{} -> user space (gen {}{})", who(t), t.gen, wakeup ? ", wakeup" : "");
     daemon_notify();
+    if (wakeup)
+        preempt_for_daemon(t.prev_cpu >= 0 ? static_cast<std::uint32_t>(t.prev_cpu) : 0);
 }
 
 void Machine::place(SimTask &t, DsqKind kind, std::uint32_t c, std::uint64_t vtime,

@@ -199,6 +199,7 @@ private:
     // The daemon (daemon.cpp).
     void daemon_notify();
     void daemon_enqueue();
+    void preempt_for_daemon(std::uint32_t cpu);
     void daemon_pass(std::uint32_t cpu);
     void on_pass_end(std::uint32_t cpu, std::uint64_t token);
     void on_daemon_timeout(std::uint64_t token);
@@ -249,6 +250,7 @@ private:
     std::uint64_t idle_placed_ns_ = 0;
     std::uint64_t daemon_ns_ = 0;
     std::uint64_t daemon_passes_ = 0;
+    std::uint64_t last_wakeup_preempt_ = 0;
     SimStats stats_;
 };
 

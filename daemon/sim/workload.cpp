@@ -82,7 +82,8 @@ std::uint64_t fake_cgroup_id(std::string_view path)
 Status read_workload_table(const TomlReader &r, Workload &w)
 {
     if (auto st = r.only({"name", "description", "cpus", "duration", "slice", "tick", "mode",
-                          "max_tasks", "daemon_pass_cost", "daemon_task_cost"});
+                          "max_tasks", "daemon_pass_cost", "daemon_task_cost",
+                          "wakeup_preempt"});
         !st)
         return st;
     Status st = Ok{};
@@ -96,7 +97,8 @@ Status read_workload_table(const TomlReader &r, Workload &w)
         !take(r.string("mode"), mode, st) ||
         !take(r.integer("max_tasks", 64, 1 << 20), max_tasks, st) ||
         !take(r.duration("daemon_pass_cost"), w.daemon_pass_ns, st) ||
-        !take(r.duration("daemon_task_cost"), w.daemon_task_ns, st))
+        !take(r.duration("daemon_task_cost"), w.daemon_task_ns, st) ||
+        !take(r.duration("wakeup_preempt"), w.wakeup_preempt_ns, st))
         return st;
     w.cpus = static_cast<std::uint32_t>(cpus);
     w.max_tasks = static_cast<std::uint32_t>(max_tasks);
@@ -107,6 +109,8 @@ Status read_workload_table(const TomlReader &r, Workload &w)
         return r.fail("'duration' must be more than 0 and at most \"3600s\"");
     if (w.slice_ns < 50 * ns_per_us || w.slice_ns > ns_per_s)
         return r.fail("'slice' must be from \"50us\" to \"1s\", as scxd run --slice-us");
+    if (w.wakeup_preempt_ns > ns_per_s)
+        return r.fail("'wakeup_preempt' must be at most \"1s\", as scxd run --wakeup-preempt-us");
     if (w.tick_ns > 100 * ns_per_ms)
         return r.fail("'tick' must be at most \"100ms\" (HZ=10); \"0s\" means exact slices");
     return Ok{};

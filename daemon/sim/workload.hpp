@@ -81,6 +81,9 @@ struct Workload {
     std::uint32_t max_tasks = 8192;
     std::uint64_t daemon_pass_ns = 5'000; // the daemon's CPU time per loop pass
     std::uint64_t daemon_task_ns = 1'000; // ... and per task it handles in that pass
+    // scxd run --wakeup-preempt-us: a woken task that finds no idle CPU preempts one for the
+    // daemon, at most once per this long (0: never).
+    std::uint64_t wakeup_preempt_ns = 250'000;
     std::vector<Group> groups;
     std::vector<Change> changes; // sorted by time, stable
     // [policy.<name>] tables, flattened as the daemon's config flattens them.

@@ -256,6 +256,7 @@ TEST_CASE("config: the good sample sets every key", "[config]")
     CHECK(cfg.mode == "full-user");
     CHECK(cfg.partial == true);
     CHECK(cfg.slice_us == 3000U);
+    CHECK(cfg.wakeup_preempt_us == 0U);
     CHECK(cfg.max_tasks == 4096U);
     CHECK(cfg.exit_dump_len == 65536U);
     CHECK(cfg.log_level == "warn");

@@ -213,6 +213,7 @@ mode = "full-user"
 max_tasks = 1024
 daemon_pass_cost = "3us"
 daemon_task_cost = "500ns"
+wakeup_preempt = "250us"
 [[group]]
 name = "a"
 count = 3
@@ -268,6 +269,7 @@ name = "first"
     CHECK(w.max_tasks == 1024);
     CHECK(w.daemon_pass_ns == 3000);
     CHECK(w.daemon_task_ns == 500);
+    CHECK(w.wakeup_preempt_ns == 250 * ns_per_us);
     REQUIRE(w.groups.size() == 3);
     const auto &a = w.groups[0];
     CHECK(a.count == 3);
@@ -635,6 +637,37 @@ sleep = "2ms"
     CHECK(group(user, "light").wakeup.p50 == 6 * ns_per_us);
     CHECK(user.daemon_passes > 0);
     CHECK(user.daemon_ns >= user.daemon_passes * 5 * ns_per_us);
+}
+
+TEST_CASE("sim: a woken task preempts a busy CPU for the daemon, rate-limited", "[sim]")
+{
+    // Two hogs keep both CPUs busy; the light task's wakeups find no idle CPU.
+    const std::string common = R"(
+cpus = 2
+duration = "2s"
+slice = "10ms"
+[[group]]
+name = "hog"
+count = 2
+behaviour = "hog"
+[[group]]
+name = "light"
+behaviour = "cycle"
+run = "100us"
+sleep = "3ms"
+)";
+    const auto never = run(workload("[workload]\nwakeup_preempt = \"0s\"\n" + common),
+                           SCXD_TEST_FIFO_SO);
+    const auto wp = run(workload("[workload]\n" + common), SCXD_TEST_FIFO_SO);
+    CHECK(never.counters.wakeup_preempts == 0);
+    CHECK(wp.counters.wakeup_preempts > 0);
+    // Without it a wakeup waits for the next slice end (up to 10 ms); with it, for one pass.
+    CHECK(group(never, "light").wakeup.p50 > ns_per_ms);
+    CHECK(group(wp, "light").wakeup.p99 < 100 * ns_per_us);
+    // At most one preemption per 250 us (the default), and not one per wakeup of the hogs:
+    // they never sleep, so only the light task's wakeups count.
+    CHECK(wp.counters.wakeup_preempts <= 8000);
+    CHECK(wp.counters.wakeup_preempts <= group(wp, "light").wakeup.count);
 }
 
 TEST_CASE("sim: a full queued ring falls back to FIFO without losing a task", "[sim]")
