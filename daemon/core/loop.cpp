@@ -25,6 +25,8 @@ void Loop::on_task(void *self, const scxd_task &task) { static_cast<Loop *>(self
 
 void Loop::offer(const scxd_task &task)
 {
+    if ((task.flags & SCXD_TASK_WAKEUP) == 0)
+        ++requeued_in_drain_;
     if (custody_.insert(task, pass_ns_)) {
         if (policy_.on_enqueue(task) == 0)
             return;
@@ -136,8 +138,10 @@ PassResult Loop::run_pass()
     if (!flushed)
         return r; // ring still full: the kernel has to drain it first; tasks wait in its ring
     sent_in_drain_ = 0;
+    requeued_in_drain_ = 0;
     r.drained = backend_.drain(TaskSink{&Loop::on_task, this, &Loop::on_exited});
     r.dispatched += sent_in_drain_;
+    r.requeued = requeued_in_drain_;
     check_deadline(); // before picking: a fallback's picks go out in this pass
     scxd_decision d{};
     while (r.dispatched < options_.max_picks_per_pass && policy_.pick(d)) {
@@ -173,12 +177,30 @@ std::optional<ExitInfo> Loop::run(const std::atomic<bool> &stop)
         const PassResult r = run_pass();
         const std::uint64_t pending = policy_.nr_pending() + backlog_size_;
         backend_.notify_complete(pending);
-        if (r.dispatched > 0 || pending > 0)
-            backend_.wait(std::chrono::milliseconds{0}, true); // let the kernel run them
-        else if (r.drained == 0)
-            backend_.wait(options_.idle_wait, false);
+        switch (after_pass(r, pending)) {
+        case AfterPass::yield: backend_.wait(std::chrono::milliseconds{0}, true); break;
+        case AfterPass::block: backend_.wait(options_.idle_wait, false); break;
+        case AfterPass::again: break;
+        }
     }
     return std::nullopt;
+}
+
+/*
+ * Either way the CPU we leave runs ops.dispatch(), which inserts what we just decided. Yield
+ * when we hold tasks back, or when tasks came back from a slice end: at the next one BPF
+ * runs the daemon first (prev_goes_to_user()), so it must wait in its queue, not sleep.
+ * Decisions for woken tasks only need no second run: block, and the next record wakes us
+ * (epoll returns at once when one already waits). That halves the daemon's runs when a
+ * wakeup finds no idle CPU on an otherwise quiet machine.
+ */
+AfterPass after_pass(const PassResult &r, std::uint64_t pending)
+{
+    if (pending > 0 || (r.dispatched > 0 && r.requeued > 0))
+        return AfterPass::yield;
+    if (r.dispatched > 0 || r.drained == 0)
+        return AfterPass::block;
+    return AfterPass::again;
 }
 
 Counters Loop::counters() const

@@ -56,7 +56,15 @@ struct LoopOptions {
 struct PassResult {
     std::size_t drained = 0;
     std::size_t dispatched = 0;
+    // Drained tasks that did not just wake up: a slice ran out (or a new task). They will be
+    // back at their next slice end, when the daemon should already wait in its queue.
+    std::size_t requeued = 0;
 };
+
+// After a pass: yield (stay runnable, parked in the daemon's queue), block until a record
+// arrives, or go again at once.
+enum class AfterPass { yield, block, again };
+AfterPass after_pass(const PassResult &r, std::uint64_t pending);
 
 class Loop {
 public:
@@ -106,6 +114,7 @@ private:
     std::size_t backlog_head_ = 0;
     std::size_t backlog_size_ = 0;
     std::size_t sent_in_drain_ = 0; // refused tasks sent during this pass's drain
+    std::size_t requeued_in_drain_ = 0; // drained tasks without SCXD_TASK_WAKEUP
     std::uint64_t fifo_seq_ = 0;         // vtime for decisions that leave it 0 (FIFO)
     Counters own_;
 };

@@ -62,13 +62,13 @@ void Machine::on_pass_end(std::uint32_t c, std::uint64_t token)
         return;
     account(c);
     backend_.publish();
-    const PassResult &r = daemon_.last;
-    if (r.dispatched > 0 || daemon_.pending > 0) {
+    const AfterPass next = after_pass(daemon_.last, daemon_.pending);
+    if (next == AfterPass::yield) {
         schedule(c, Prev::daemon); // sched_yield(): this CPU's ops.dispatch inserts them
         return;
     }
-    if (r.drained > 0 || !backend_.ring_empty()) {
-        daemon_pass(c); // more to read: no wait
+    if (next == AfterPass::again || !backend_.ring_empty()) {
+        daemon_pass(c); // more to read: no wait (epoll returns at once)
         return;
     }
     daemon_.state = Daemon::State::sleeping; // blocks in epoll until a record arrives
