@@ -38,16 +38,7 @@ finish_load "SIGSTOP"
 info "SIGSTOP 12 s: ejected $reason, scxd exit 1, workloads finished"
 
 # 3. A policy that spins in pick: no pass for policy_deadline_ms, the watchdog ends the daemon.
-seq0=$(enable_seq)
-start_load
-scxd run --policy "$SCXD_TEST_DIR/fixtures/spin_pick.so" >/tmp/scxd.out 2>/tmp/scxd.err &
-wait_exit $! 30
-[ "$WAIT_RC" = 3 ] || fail "spin: scxd exited $WAIT_RC, want 3: $(tail -3 /tmp/scxd.err)"
-[ "$(enable_seq)" -gt "$seq0" ] || fail "spin: the scheduler was never enabled"
-grep -q 'made no progress.*policy spin-pick' /tmp/scxd.err ||
-    fail "spin: no line naming the policy: $(tail -3 /tmp/scxd.err)"
-wait_for_state disabled 10
-finish_load "spin"
+fatal_fixture spin spin_pick 3 'made no progress.*policy spin-pick'
 info "spinning policy: exit 3, $(grep -o 'no progress for [0-9]* ms' /tmp/scxd.err), workloads finished"
 
 # 4. A policy that holds every task: after policy_deadline_ms the built-in FIFO takes over, well

@@ -12,16 +12,7 @@ echo 0 >/proc/sys/vm/compact_unevictable_allowed
 
 # 1. SIGSEGV in the policy: one line naming it, the signal as exit status (systemd restarts
 # the service), and the kernel takes every task back.
-seq0=$(enable_seq)
-start_load
-scxd run --policy "$SCXD_TEST_DIR/fixtures/crash_enqueue.so" >/tmp/scxd.out 2>/tmp/scxd.err &
-wait_exit $! 30
-[ "$WAIT_RC" = 139 ] || fail "crash: scxd exited $WAIT_RC, want 139 (SIGSEGV): $(tail -3 /tmp/scxd.err)"
-[ "$(enable_seq)" -gt "$seq0" ] || fail "crash: the scheduler was never enabled"
-grep -q 'SIGSEGV.*policy crash-enqueue' /tmp/scxd.err ||
-    fail "crash: no line naming the signal and the policy: $(tail -3 /tmp/scxd.err)"
-wait_for_state disabled 10
-finish_load "crash"
+fatal_fixture crash crash_enqueue 139 'SIGSEGV.*policy crash-enqueue' # 128 + SIGSEGV
 info "crashing policy: $(grep -m1 -o 'SIGSEGV.*crash-enqueue' /tmp/scxd.err), exit 139, workloads finished"
 
 # 2. A memory cgroup limit on the daemon.

@@ -129,6 +129,22 @@ wait_exit() {
     wait "$1" || WAIT_RC=$?
 }
 
+# fatal_fixture WHAT FIXTURE WANT_RC LINE_RE: under start_load, `scxd run` with the fixture
+# policy FIXTURE (tests/fixtures/FIXTURE.so) must attach, then end by itself with status
+# WANT_RC and a line on stderr matching LINE_RE; the kernel ends up disabled and the load
+# finishes.
+fatal_fixture() {
+    _seq0=$(enable_seq)
+    start_load
+    scxd run --policy "$SCXD_TEST_DIR/fixtures/$2.so" >/tmp/scxd.out 2>/tmp/scxd.err &
+    wait_exit $! 30
+    [ "$WAIT_RC" = "$3" ] || fail "$1: scxd exited $WAIT_RC, want $3: $(tail -3 /tmp/scxd.err)"
+    [ "$(enable_seq)" -gt "$_seq0" ] || fail "$1: the scheduler was never enabled"
+    grep -q "$4" /tmp/scxd.err || fail "$1: no line matching '$4': $(tail -3 /tmp/scxd.err)"
+    wait_for_state disabled 10
+    finish_load "$1"
+}
+
 # summary_value KEY: KEY=N from the daemon's summary line (after stop_scxd).
 summary_value() {
     sed -n "s/.* $1=\([0-9]*\).*/\1/p" /tmp/scxd.out | tail -1
