@@ -191,6 +191,28 @@ static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
 	return 0;
 }
 
+/*
+ * builtin-idle: a wakeup runs at once on its CPU when that CPU is idle. select_cpu() does this
+ * for most wakeups, but the kernel skips it for a task that may run on one CPU only (and one
+ * that cannot migrate now): without this their every wakeup, even on an idle machine, went
+ * through the daemon (cyclictest's threads are pinned).
+ */
+static __always_inline bool run_on_idle_cpu(struct task_struct *p, u64 enq_flags)
+{
+	s32 cpu;
+
+	if (!builtin_idle || !(enq_flags & SCX_ENQ_WAKEUP))
+		return false;
+	cpu = scx_bpf_task_cpu(p);
+	if (cpu < 0 || cpu >= nr_cpus || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) ||
+	    !scx_bpf_test_and_clear_cpu_idle(cpu))
+		return false;
+	scxd_insert(p, SCX_DSQ_LOCAL_ON | cpu, default_slice_ns, enq_flags);
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	COUNT(kernel_dispatches);
+	return true;
+}
+
 void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct scxd_queued *q;
@@ -211,6 +233,8 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		COUNT(kernel_dispatches);
 		return;
 	}
+	if (run_on_idle_cpu(p, enq_flags))
+		return;
 	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 	q = bpf_ringbuf_reserve(&queued, sizeof(*q), 0);
 	if (!q || !tctx) {
