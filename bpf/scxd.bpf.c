@@ -64,10 +64,13 @@ struct {
 
 u64 daemon_enqueued_ns; /* when the daemon last entered its DSQ */
 u64 last_wakeup_queued; /* counters.queued right after the latest wakeup record */
+s32 last_wakeup_cpu; /* the CPU of that woken task: where to preempt for the daemon */
 u64 daemon_preempt_ns; /* when a CPU was last preempted for the daemon */
+u64 decision_preempt_ns; /* ... for a woken task's decision (see run_decision_on()) */
 
 struct task_ctx {
 	u64 enq_gen; /* bumped at every enqueue; a decision must echo the latest */
+	bool woken; /* that enqueue was a wakeup */
 };
 
 struct {
@@ -131,9 +134,9 @@ static __always_inline bool kick_idle_cpu(const struct task_struct *p)
 
 /*
  * A woken task waits for the daemon (queued and runnable) and no CPU is idle: without this it
- * would wait for the next slice end, up to a whole slice. Preempting `cpu` makes its
- * ops.dispatch() run the daemon, which places the woken task among the others; the CPU then
- * runs whichever is due. The preempted task goes to user space as a plain (non-wakeup) record,
+ * would wait for the next slice end, up to a whole slice. Preempting `cpu`, the woken task's
+ * own, makes its ops.dispatch() run the daemon, which places the woken task among the others;
+ * the CPU then runs whichever is due (a pinned task can run nowhere else). The preempted task goes to user space as a plain (non-wakeup) record,
  * so it cannot trigger another preemption. Rate-limited to bound the daemon's share of the CPU
  * under a wakeup storm.
  */
@@ -177,7 +180,7 @@ static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 	daemon_enqueued_ns = bpf_ktime_get_ns();
 	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
 	if (!kick_idle_cpu(p))
-		preempt_for_daemon(scx_bpf_task_cpu(p));
+		preempt_for_daemon(last_wakeup_cpu);
 }
 
 static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
@@ -247,6 +250,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	tctx->enq_gen++;
+	tctx->woken = enq_flags & SCX_ENQ_WAKEUP;
 	q->pid = p->pid;
 	q->prev_cpu = scx_bpf_task_cpu(p);
 	q->nr_cpus_allowed = p->nr_cpus_allowed;
@@ -266,6 +270,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	if (!(enq_flags & SCX_ENQ_WAKEUP))
 		return;
 	last_wakeup_queued = counters.queued;
+	last_wakeup_cpu = scx_bpf_task_cpu(p);
 	/* A sleeping daemon is woken by the record (and preempts in enqueue_daemon); one that
 	 * waits in its DSQ must be given a CPU here. */
 	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && !kick_idle_cpu(p))
@@ -293,6 +298,31 @@ static __always_inline u64 decision_dsq(struct task_struct *p, s32 cpu)
 			return own;
 	}
 	return SCXD_DSQ_SHARED;
+}
+
+/*
+ * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
+ * only at its next slice end, which for a woken task (often one that may run only there)
+ * can be a whole slice: unless this CPU is the one (it dispatches next anyway), preempt it,
+ * rate-limited as preempt_for_daemon(). Which task then runs is still the policy's order:
+ * the preempted one goes back through user space and the CPU picks the lowest vtime.
+ */
+static __always_inline void run_decision_on(s32 cpu, bool woken)
+{
+	u64 now;
+
+	if (scx_bpf_test_and_clear_cpu_idle(cpu)) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	if (!woken || !wakeup_preempt_ns || cpu == bpf_get_smp_processor_id())
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - decision_preempt_ns < wakeup_preempt_ns)
+		return;
+	decision_preempt_ns = now;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	COUNT(wakeup_preempts);
 }
 
 struct drain_ctx {
@@ -327,7 +357,7 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 	if (dsq == SCXD_DSQ_SHARED)
 		kick_idle_cpu(p);
 	else
-		scx_bpf_kick_cpu((s32)dsq, SCX_KICK_IDLE);
+		run_decision_on((s32)dsq, tctx->woken);
 	COUNT(user_dispatches);
 	bpf_task_release(p);
 out:

@@ -73,7 +73,7 @@ struct scxd_counters {
 	u64 daemon_dispatches; /* times the daemon itself was given a CPU */
 	u64 heartbeat_kicks; /* the heartbeat had to preempt a CPU for the waiting daemon */
 	u64 exits; /* exit notices sent to user space */
-	u64 wakeup_preempts; /* a CPU was preempted so the daemon could place a woken task */
+	u64 wakeup_preempts; /* a CPU was preempted for a woken task: its record or its decision */
 };
 
 /* What the daemon writes for the BPF program (through the same mmap'd .bss). */

@@ -124,7 +124,7 @@ void Machine::unplace(SimTask &t)
 }
 
 // insert_decision() for at most one batch of the dispatch ring; how many were inserted.
-std::uint32_t Machine::insert_decisions()
+std::uint32_t Machine::insert_decisions(std::uint32_t self)
 {
     auto &k = backend_.kernel();
     std::uint32_t inserted = 0;
@@ -170,12 +170,29 @@ std::uint32_t Machine::insert_decisions()
               short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)
                                   : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
         if (to_cpu)
-            kick(c);
+            run_decision_on(c, self, t->woke);
         else
             kick_idle(t->allowed);
         ++inserted;
     }
     return inserted;
+}
+
+// run_decision_on() in BPF: wake the CPU if idle; preempt it for a woken task if busy.
+void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
+{
+    if (idle(c)) {
+        cpus_[c].claimed = true;
+        kick(c);
+        return;
+    }
+    if (!woken || w_.wakeup_preempt_ns == 0 || c == self ||
+        now_ - last_decision_preempt_ < w_.wakeup_preempt_ns)
+        return;
+    last_decision_preempt_ = now_;
+    ++backend_.kernel().wakeup_preempts;
+    SIM_TRACE("decision for a woken task on busy cpu{}: preempting it", c);
+    preempt(c);
 }
 
 Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)
@@ -193,7 +210,7 @@ Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)
     const auto fits = [&](std::int32_t pid) { return task(pid).allowed.test(c); };
     // The kernel calls ops.dispatch again while it inserted something but found nothing here.
     for (std::uint32_t loop = 0; loop < dispatch_max_loops; ++loop) {
-        const auto inserted = insert_decisions();
+        const auto inserted = insert_decisions(c);
         // prev_goes_to_user() in BPF: prev is put after this choice, so run the daemon first.
         if ((backend_.unread_tasks() > 0 || prev_to_user) &&
             daemon_.state == Daemon::State::queued) {

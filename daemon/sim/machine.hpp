@@ -183,7 +183,8 @@ private:
     void place(SimTask &t, DsqKind kind, std::uint32_t cpu, std::uint64_t vtime,
                std::uint64_t slice);
     void unplace(SimTask &t);
-    std::uint32_t insert_decisions();
+    std::uint32_t insert_decisions(std::uint32_t self);
+    void run_decision_on(std::uint32_t cpu, std::uint32_t self, bool woken);
     Pick pick_next(std::uint32_t cpu, bool prev_to_user);
     void schedule(std::uint32_t cpu, Prev prev);
     void start(std::uint32_t cpu, const Pick &next);
@@ -251,6 +252,7 @@ private:
     std::uint64_t daemon_ns_ = 0;
     std::uint64_t daemon_passes_ = 0;
     std::uint64_t last_wakeup_preempt_ = 0;
+    std::uint64_t last_decision_preempt_ = 0;
     SimStats stats_;
 };
 
