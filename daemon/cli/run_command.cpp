@@ -299,6 +299,7 @@ int run_command(const RunOptions &o, const Config &cfg, const ConfigReload &relo
 {
     // Before any thread exists, so that only the reload thread ever receives SIGHUP.
     block_reload_signal();
+    use_small_thread_stacks();
     if (o.mlock)
         disable_transparent_hugepages();
     const auto dirs = policy_search_path(o.policy_dirs);

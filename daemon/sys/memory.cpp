@@ -1,5 +1,6 @@
 #include "sys/memory.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -43,6 +44,19 @@ void disable_transparent_hugepages()
 {
     if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0)
         spdlog::debug("PR_SET_THP_DISABLE failed: {}", std::strerror(errno));
+}
+
+void use_small_thread_stacks()
+{
+    // Ample for what they run (a TOML parse with bounded nesting, dlopen, a policy's create).
+    constexpr std::size_t helper_stack_bytes = std::size_t{1} << 20;
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return;
+    if (pthread_attr_setstacksize(&attr, helper_stack_bytes) != 0 ||
+        pthread_setattr_default_np(&attr) != 0)
+        spdlog::debug("cannot set the default thread stack size; helper threads keep theirs");
+    pthread_attr_destroy(&attr);
 }
 
 Status lock_and_prefault_memory()

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * forkrate RATE SECONDS: start RATE short-lived processes per second for SECONDS of wall time
- * (paced: a process every 1/RATE s, as many at once as it fell behind), reap every one and
+ * (paced: a process every 1/RATE s, as many at once as it fell behind, but never more than
+ * MAX_ALIVE unreaped at once: a machine slower than RATE must not run out of memory or pids,
+ * it just reaches a lower rate), reap every one and
  * print "forkrate: started=N exited_ok=N failed=N seconds=S rate=R". Each child touches a page
  * and exits, so it goes through the scheduler at least twice (fork, then wake-up of the
  * parent at exit). Exit status 0 only when every child was started and exited with status 0:
@@ -14,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define MAX_ALIVE 256
 
 static volatile char page[4096]; /* each child writes to it once */
 
@@ -65,7 +69,7 @@ int main(int argc, char **argv)
 		if (now >= end)
 			break;
 		due = (long long)((double)(now - t0) * (double)rate / 1e9) + 1;
-		while (started < due) {
+		while (started < due && running < MAX_ALIVE) {
 			pid_t pid = fork();
 
 			if (pid == 0) {
@@ -80,7 +84,7 @@ int main(int argc, char **argv)
 			++running;
 		}
 		reap(0, &ok, &failed, &running);
-		if (started >= due) {
+		if (started >= due || running >= MAX_ALIVE) {
 			struct timespec pause = {0, 200000}; /* 0.2 ms */
 
 			nanosleep(&pause, NULL);
