@@ -24,8 +24,9 @@ const volatile u32 nr_cpus = 1;
 const volatile s32 daemon_tgid;
 const volatile u64 default_slice_ns = 5000000ULL;
 const volatile bool builtin_idle = true;
-/* A woken task waiting for the daemon while every CPU is busy preempts one for the daemon, at
- * most once per this many ns (0: never; it then waits for the next slice end). */
+/* A woken task that finds every CPU busy preempts one, for the daemon to place it or for its
+ * decision to run, at most once per this many ns for each (0: never; it then waits for the
+ * next slice end). */
 const volatile u64 wakeup_preempt_ns = 250000ULL;
 
 /* Shared with the daemon through the mmap'd .bss: no syscall on either side. */
@@ -116,6 +117,24 @@ static __always_inline bool tasks_waiting_for_daemon(void)
 	return (s64)(counters.queued - user_state.consumed) > 0;
 }
 
+/*
+ * Preempt `cpu` for a woken task, at most once per wakeup_preempt_ns for each reason (*last
+ * is that reason's time stamp): the bound on what a wake-up storm can cost.
+ */
+static __always_inline void preempt_for_wakeup(s32 cpu, u64 *last)
+{
+	u64 now;
+
+	if (!wakeup_preempt_ns)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - *last < wakeup_preempt_ns)
+		return;
+	*last = now;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	COUNT(wakeup_preempts);
+}
+
 /* A woken task's record the daemon has not read yet. */
 static __always_inline bool wakeup_waits_for_daemon(void)
 {
@@ -136,22 +155,13 @@ static __always_inline bool kick_idle_cpu(const struct task_struct *p)
  * A woken task waits for the daemon (queued and runnable) and no CPU is idle: without this it
  * would wait for the next slice end, up to a whole slice. Preempting `cpu`, the woken task's
  * own, makes its ops.dispatch() run the daemon, which places the woken task among the others;
- * the CPU then runs whichever is due (a pinned task can run nowhere else). The preempted task goes to user space as a plain (non-wakeup) record,
- * so it cannot trigger another preemption. Rate-limited to bound the daemon's share of the CPU
- * under a wakeup storm.
+ * the CPU then runs whichever is due (a pinned task can run nowhere else). The preempted task
+ * goes to user space as a plain (non-wakeup) record, so it cannot trigger another preemption.
  */
 static __always_inline void preempt_for_daemon(s32 cpu)
 {
-	u64 now;
-
-	if (!wakeup_preempt_ns || !wakeup_waits_for_daemon() || cpu < 0 || cpu >= nr_cpus)
-		return;
-	now = bpf_ktime_get_ns();
-	if (now - daemon_preempt_ns < wakeup_preempt_ns)
-		return;
-	daemon_preempt_ns = now;
-	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
-	COUNT(wakeup_preempts);
+	if (wakeup_waits_for_daemon() && cpu >= 0 && cpu < nr_cpus)
+		preempt_for_wakeup(cpu, &daemon_preempt_ns);
 }
 
 s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -303,26 +313,16 @@ static __always_inline u64 decision_dsq(struct task_struct *p, s32 cpu)
 /*
  * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
  * only at its next slice end, which for a woken task (often one that may run only there)
- * can be a whole slice: unless this CPU is the one (it dispatches next anyway), preempt it,
- * rate-limited as preempt_for_daemon(). Which task then runs is still the policy's order:
+ * can be a whole slice: unless this CPU is the one (it dispatches next anyway), preempt it
+ * (rate-limited, preempt_for_wakeup()). Which task then runs is still the policy's order:
  * the preempted one goes back through user space and the CPU picks the lowest vtime.
  */
 static __always_inline void run_decision_on(s32 cpu, bool woken)
 {
-	u64 now;
-
-	if (scx_bpf_test_and_clear_cpu_idle(cpu)) {
+	if (scx_bpf_test_and_clear_cpu_idle(cpu))
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-		return;
-	}
-	if (!woken || !wakeup_preempt_ns || cpu == bpf_get_smp_processor_id())
-		return;
-	now = bpf_ktime_get_ns();
-	if (now - decision_preempt_ns < wakeup_preempt_ns)
-		return;
-	decision_preempt_ns = now;
-	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
-	COUNT(wakeup_preempts);
+	else if (woken && cpu != bpf_get_smp_processor_id())
+		preempt_for_wakeup(cpu, &decision_preempt_ns);
 }
 
 struct drain_ctx {
