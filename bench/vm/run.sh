@@ -10,7 +10,8 @@
 #   --reps N    repetitions (overrides the preset)
 #   --build DIR build directory (default: build, set up and built if needed)
 #   --out DIR   where the console log and results go (default: BUILD/bench-vm/DATE)
-# Environment: BENCH_POLICIES, BENCH_MODES, BENCH_WORKLOADS (space separated; workloads:
+# Environment: BENCH_POLICIES, BENCH_VARIANTS (one policy with other flags or parameters:
+# "LABEL:POLICY[:RUN_ARGS[:PARAMS]]", see guest/bench.sh), BENCH_MODES, BENCH_WORKLOADS (space separated; workloads:
 # hackbench pipe cyclic_idle cyclic_loaded hogs3 nice) and BENCH_SECS override the preset
 # (a smoke run: BENCH_POLICIES=fifo BENCH_MODES=builtin-idle BENCH_SECS=1 run.sh --reps 1);
 # SCXD_VM_KERNEL and the other settings of tests/vm/run.sh.
@@ -57,7 +58,7 @@ out=$(cd "$out" && pwd)
 # The guest script: the settings, then bench/vm/guest/bench.sh (lib.sh is next to it there).
 work=$(mktemp -d "${TMPDIR:-/tmp}/scxd-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for v in BENCH_POLICIES BENCH_MODES BENCH_WORKLOADS BENCH_SECS; do
+for v in BENCH_POLICIES BENCH_VARIANTS BENCH_MODES BENCH_WORKLOADS BENCH_SECS; do
     [ -z "${!v:-}" ] || settings="$settings $v='${!v}'"
 done
 { echo '#!/bin/sh'; echo "$settings"; tail -n +2 "$here/guest/bench.sh"; } >"$work/bench.sh"

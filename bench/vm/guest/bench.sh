@@ -10,6 +10,10 @@
 
 : "${BENCH_REPS:=2}" "${BENCH_SECS:=3}" "${BENCH_HACKBENCH_LOOPS:=100}" "${BENCH_PIPE_LOOPS:=10000}"
 : "${BENCH_POLICIES:=fifo vruntime weighted}" "${BENCH_MODES:=builtin-idle full-user}"
+# Variants: one policy with other settings, in the same boot, each "LABEL:POLICY[:RUN_ARGS[:PARAMS]]"
+# (RUN_ARGS: scxd run flags, comma separated; PARAMS: key=value for [policy.POLICY], comma
+# separated). E.g. "wp0:vruntime:--wakeup-preempt-us=0 max40:vruntime::max_slice_us=40000".
+: "${BENCH_VARIANTS:=}"
 : "${BENCH_WORKLOADS:=hackbench pipe cyclic_idle cyclic_loaded hogs3 nice}"
 NCPU=$(nproc)
 rm -f /tmp/bench.missing
@@ -123,6 +127,18 @@ wl_nice() {
     emit nice nice0_nice5 "$(calc "($1 + $2) / ($3 + $4)" 4)"
 }
 
+# start_variant SPEC MODE: scxd with that variant's policy, flags and parameters; sets SCHED.
+start_variant() {
+    _label=${1%%:*} _rest=${1#*:}
+    _pol=${_rest%%:*} _rest=${_rest#"$_pol"}; _rest=${_rest#:}
+    _args=${_rest%%:*} _rest=${_rest#"$_args"}; _params=${_rest#:}
+    SCHED=$_label
+    { printf '[policy]\nname = "%s"\n[policy.%s]\n' "$_pol" "$_pol"
+      [ -z "$_params" ] || echo "$_params" | tr ',' '\n'; } >"/tmp/variant-$_label.toml"
+    # shellcheck disable=SC2046  # the flags are meant to split
+    start_scxd --config "/tmp/variant-$_label.toml" --mode "$2" $(echo "$_args" | tr ',' ' ')
+}
+
 run_workloads() {
     for _wl in $BENCH_WORKLOADS; do measure "$_wl" "wl_$_wl"; done
 }
@@ -136,13 +152,14 @@ while [ "$REP" -le "$BENCH_REPS" ]; do
     SCHED=eevdf MODE=kernel SCXD_PID=""
     assert_eq "$(sched_ext_state)" disabled "state before the EEVDF runs"
     run_workloads
-    for SCHED in $BENCH_POLICIES; do
+    for SPEC in $BENCH_POLICIES $BENCH_VARIANTS; do
         for MODE in $BENCH_MODES; do
-            if [ "$SCHED" = weighted ]; then
-                start_scxd --config /tmp/weighted.toml --mode "$MODE"
-            else
-                start_scxd --policy "$SCHED" --mode "$MODE"
-            fi
+            SCHED=$SPEC
+            case "$SPEC" in
+                *:*) start_variant "$SPEC" "$MODE" ;;
+                weighted) start_scxd --config /tmp/weighted.toml --mode "$MODE" ;;
+                *) start_scxd --policy "$SCHED" --mode "$MODE" ;;
+            esac
             seq=$(enable_seq)
             run_workloads
             if [ "$(sched_ext_state)" = enabled ] && [ "$(enable_seq)" = "$seq" ]; then
