@@ -17,7 +17,7 @@ struct RunOptions {
     bool policy_named = false; // --policy gave a path on the command line (trust.hpp)
     std::vector<std::filesystem::path> policy_dirs; // searched before the installed dir
     std::uint64_t slice_us = 5000;
-    std::uint32_t wakeup_preempt_us = 250; // see bpf/scxd.bpf.c: preempt_for_daemon()
+    std::uint32_t wakeup_preempt_us = 250; // see bpf/scxd.bpf.c: preempt_for_wakeup()
     std::string mode = "builtin-idle";
     std::uint32_t max_tasks = 8192;
     bool mlock = true;

@@ -25,12 +25,19 @@ void Machine::preempt_for_daemon(std::uint32_t c)
         kick(static_cast<std::uint32_t>(idle_cpu)); // it runs the daemon: no preemption
         return;
     }
-    if (w_.wakeup_preempt_ns == 0 || now_ - last_wakeup_preempt_ < w_.wakeup_preempt_ns)
-        return;
-    last_wakeup_preempt_ = now_;
+    if (preempt_for_wakeup(c, last_wakeup_preempt_))
+        SIM_TRACE("a woken task waits for the daemon: preempted cpu{}", c);
+}
+
+// preempt_for_wakeup() in BPF: at most once per wakeup_preempt for each rule (`last`).
+bool Machine::preempt_for_wakeup(std::uint32_t c, std::uint64_t &last)
+{
+    if (w_.wakeup_preempt_ns == 0 || now_ - last < w_.wakeup_preempt_ns)
+        return false;
+    last = now_;
     ++backend_.kernel().wakeup_preempts;
-    SIM_TRACE("a woken task waits for the daemon: preempting cpu{}", c);
     preempt(c);
+    return true;
 }
 
 // enqueue_daemon(): its own DSQ, and an idle CPU kicked to run it.

@@ -186,13 +186,8 @@ void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
         kick(c);
         return;
     }
-    if (!woken || w_.wakeup_preempt_ns == 0 || c == self ||
-        now_ - last_decision_preempt_ < w_.wakeup_preempt_ns)
-        return;
-    last_decision_preempt_ = now_;
-    ++backend_.kernel().wakeup_preempts;
-    SIM_TRACE("decision for a woken task on busy cpu{}: preempting it", c);
-    preempt(c);
+    if (woken && c != self && preempt_for_wakeup(c, last_decision_preempt_))
+        SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
 Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)

@@ -201,6 +201,7 @@ private:
     void daemon_notify();
     void daemon_enqueue();
     void preempt_for_daemon(std::uint32_t cpu);
+    bool preempt_for_wakeup(std::uint32_t cpu, std::uint64_t &last);
     void daemon_pass(std::uint32_t cpu);
     void on_pass_end(std::uint32_t cpu, std::uint64_t token);
     void on_daemon_timeout(std::uint64_t token);

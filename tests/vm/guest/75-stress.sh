@@ -19,7 +19,8 @@ info "crashing policy: $(grep -m1 -o 'SIGSEGV.*crash-enqueue' /tmp/scxd.err), ex
 cg=/sys/fs/cgroup/scxd-mem
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control || fail "no memory controller"
 mkdir -p "$cg"
-# in_cgroup ARGS...: start_scxd ARGS with the daemon (only) in $cg.
+# in_cgroup CMD ARGS...: run CMD (a shell function here) with this shell in $cg, so that only
+# the processes it starts (the daemon) stay there.
 in_cgroup() {
     echo $$ >"$cg/cgroup.procs"
     "$@"
@@ -49,11 +50,8 @@ stop_scxd
 # killer), the kernel ends up disabled and the workloads finish.
 echo "${SCXD_MEMCG_TINY:-4M}" >"$cg/memory.max"
 start_load
-echo $$ >"$cg/cgroup.procs"
-scxd run --policy vruntime >/tmp/scxd.out 2>/tmp/scxd.err &
-pid=$!
-echo $$ >/sys/fs/cgroup/cgroup.procs
-wait_exit "$pid" 30
+in_cgroup spawn_scxd --policy vruntime
+wait_exit "$SCXD_PID" 30
 [ "$WAIT_RC" != 0 ] || fail "tiny memcg: scxd exited 0"
 wait_for_state disabled 10
 finish_load "tiny memcg"

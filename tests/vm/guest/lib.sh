@@ -90,11 +90,17 @@ trap _scxd_lib_exit EXIT
 
 # ---- the daemon ----------------------------------------------------------------------------
 
-# start_scxd [ARGS...]: `scxd run ARGS` in the background (output in /tmp/scxd.out, .err),
-# waits until the kernel says enabled with an ops name starting with scxd. Sets SCXD_PID.
-start_scxd() {
+# spawn_scxd [ARGS...]: `scxd run ARGS` in the background, output in /tmp/scxd.out and .err;
+# sets SCXD_PID. Does not wait for anything.
+spawn_scxd() {
     scxd run "$@" >/tmp/scxd.out 2>/tmp/scxd.err &
     SCXD_PID=$!
+}
+
+# start_scxd [ARGS...]: spawn_scxd ARGS, then wait until the kernel says enabled with an ops
+# name starting with scxd.
+start_scxd() {
+    spawn_scxd "$@"
     _n=0
     while [ "$(sched_ext_state)" != enabled ]; do
         kill -0 "$SCXD_PID" 2>/dev/null || fail "scxd run $* exited: $(tail -3 /tmp/scxd.err)"
@@ -136,8 +142,8 @@ wait_exit() {
 fatal_fixture() {
     _seq0=$(enable_seq)
     start_load
-    scxd run --policy "$SCXD_TEST_DIR/fixtures/$2.so" >/tmp/scxd.out 2>/tmp/scxd.err &
-    wait_exit $! 30
+    spawn_scxd --policy "$SCXD_TEST_DIR/fixtures/$2.so"
+    wait_exit "$SCXD_PID" 30
     [ "$WAIT_RC" = "$3" ] || fail "$1: scxd exited $WAIT_RC, want $3: $(tail -3 /tmp/scxd.err)"
     [ "$(enable_seq)" -gt "$_seq0" ] || fail "$1: the scheduler was never enabled"
     grep -q "$4" /tmp/scxd.err || fail "$1: no line matching '$4': $(tail -3 /tmp/scxd.err)"
