@@ -161,7 +161,10 @@ rm -f "$work/payload.zst"
 [ "$(head -c4 "$out/vmlinux" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] ||
     die "decompressed payload is not an ELF file"
 if command -v readelf >/dev/null; then
-    readelf -S -W "$out/vmlinux" | grep -q ' \.BTF ' || die "vmlinux has no .BTF section"
+    # Not `readelf | grep -q`: grep quits at the match, readelf then dies of SIGPIPE and
+    # pipefail turns the match into a failure (seen on a fresh machine).
+    sections=$(readelf -S -W "$out/vmlinux")
+    grep -q ' \.BTF ' <<<"$sections" || die "vmlinux has no .BTF section"
 fi
 
 printf '%s\n' "$release" > "$out/version"
