@@ -72,6 +72,15 @@ u64 decision_preempt_ns; /* ... for a woken task's decision (see run_decision_on
 struct task_ctx {
 	u64 enq_gen; /* bumped at every enqueue; a decision must echo the latest */
 	bool woken; /* that enqueue was a wakeup */
+	/* The standing decision for slice ends (see requeue()): armed by a decision that allows
+	 * requeues, disarmed by a wakeup. */
+	u64 rq_vtime; /* the task's place in line: its decision's vtime, then each requeue's */
+	u64 rq_exec; /* its sum_exec_runtime when it got that place */
+	u64 rq_slice;
+	u64 rq_dsq;
+	u32 rq_scale; /* vtime per ns of CPU time, << 16 */
+	u32 rq_left; /* requeues left before it goes back to user space */
+	u32 rq_weight; /* its weight at the decision: a change goes to user space */
 };
 
 struct {
@@ -164,11 +173,115 @@ static __always_inline void preempt_for_daemon(s32 cpu)
 		preempt_for_wakeup(cpu, &daemon_preempt_ns);
 }
 
+/*
+ * Requeues: a decision may say where its task goes when it uses its slice and stays runnable
+ * (scxd_decision.requeue_scale / requeue_max): back in line at its vtime grown by the CPU time
+ * it used, on the same queue with the same slice. BPF does that itself, up to requeue_max
+ * times in a row, instead of a round trip through the daemon per slice end (most of the
+ * daemon's runs under CPU hogs). A wakeup, a weight or affinity change or the kernel moving
+ * the task sends it to user space as before.
+ */
+static __always_inline struct task_ctx *requeue_ctx(struct task_struct *p)
+{
+	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+
+	if (!tctx || !tctx->rq_left || !tctx->rq_scale || p->scx.weight != tctx->rq_weight)
+		return NULL;
+	if (tctx->rq_dsq != SCXD_DSQ_SHARED &&
+	    (tctx->rq_dsq >= nr_cpus || !bpf_cpumask_test_cpu((u32)tctx->rq_dsq, p->cpus_ptr)))
+		return NULL;
+	return tctx;
+}
+
+/* Its vtime after the CPU time it used since it got its place in line. */
+static __always_inline u64 requeue_vtime(const struct task_struct *p, const struct task_ctx *tctx)
+{
+	u64 used = p->se.sum_exec_runtime - tctx->rq_exec;
+
+	return tctx->rq_vtime + ((used * tctx->rq_scale) >> 16);
+}
+
+static __always_inline void requeue_advance(const struct task_struct *p, struct task_ctx *tctx,
+					    u64 vtime)
+{
+	tctx->rq_vtime = vtime;
+	tctx->rq_exec = p->se.sum_exec_runtime;
+	tctx->rq_left--;
+	COUNT(kernel_requeues);
+}
+
+/* A task waits in `dsq` ahead of `vtime`. */
+static __always_inline bool waits_ahead(u64 dsq, u64 vtime)
+{
+	struct task_struct *head;
+
+	if (!bpf_ksym_exists(scx_bpf_dsq_peek))
+		return true;
+	head = scx_bpf_dsq_peek(dsq);
+	return head && (s64)(head->scx.dsq_vtime - vtime) < 0;
+}
+
+/*
+ * ops.dispatch() with prev at its slice end: if nothing waiting for this CPU is due before it,
+ * prev keeps the CPU for another slice, as the daemon would have decided.
+ */
+static __always_inline bool keep_prev(struct task_struct *prev, s32 cpu)
+{
+	struct task_ctx *tctx;
+	u64 vtime;
+
+	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) || is_daemon(prev) ||
+	    !bpf_ksym_exists(scx_bpf_dsq_peek))
+		return false;
+	tctx = requeue_ctx(prev);
+	if (!tctx || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
+		return false;
+	vtime = requeue_vtime(prev, tctx);
+	if (waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime))
+		return false;
+	requeue_advance(prev, tctx, vtime);
+	prev->scx.slice = tctx->rq_slice;
+	return true;
+}
+
+static __always_inline void run_decision_on(s32 cpu, bool woken);
+
+/* ops.enqueue() of a task that stayed runnable (not a wakeup): back in line by itself. */
+static __always_inline bool requeue(struct task_struct *p, u64 enq_flags)
+{
+	struct task_ctx *tctx;
+
+	if (enq_flags & (SCX_ENQ_WAKEUP | SCX_ENQ_REENQ))
+		return false;
+	tctx = requeue_ctx(p);
+	if (!tctx)
+		return false;
+	tctx->enq_gen++; /* a decision still on its way is for an older place */
+	tctx->woken = false;
+	requeue_advance(p, tctx, requeue_vtime(p, tctx));
+	scxd_insert_vtime(p, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags);
+	if (tctx->rq_dsq == SCXD_DSQ_SHARED)
+		kick_idle_cpu(p);
+	else
+		run_decision_on((s32)tctx->rq_dsq, false);
+	return true;
+}
+
+/* A wakeup ends the standing decision: sleeping changes what the policy would decide. */
+static __always_inline void disarm_requeue(struct task_struct *p)
+{
+	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+
+	if (tctx)
+		tctx->rq_left = 0;
+}
+
 s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	bool is_idle = false;
 	s32 cpu;
 
+	disarm_requeue(p);
 	if (!builtin_idle || is_daemon(p))
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
@@ -193,10 +306,17 @@ static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 		preempt_for_daemon(last_wakeup_cpu);
 }
 
+/* The daemon waited in its DSQ for longer than a heartbeat (it yields after passes with
+ * slice ends and requeues keep them from it): it runs first, wherever. */
+static __always_inline bool daemon_overdue(void)
+{
+	return scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 &&
+	       bpf_ktime_get_ns() - daemon_enqueued_ns > HEARTBEAT_NS;
+}
+
 static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
 {
-	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && tasks_waiting_for_daemon() &&
-	    bpf_ktime_get_ns() - daemon_enqueued_ns > HEARTBEAT_NS) {
+	if (daemon_overdue()) {
 		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
 		COUNT(heartbeat_kicks);
 	}
@@ -246,6 +366,10 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		COUNT(kernel_dispatches);
 		return;
 	}
+	if (enq_flags & SCX_ENQ_WAKEUP)
+		disarm_requeue(p);
+	else if (requeue(p, enq_flags))
+		return;
 	if (run_on_idle_cpu(p, enq_flags))
 		return;
 	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
@@ -353,6 +477,13 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 		goto out;
 	}
 	dsq = decision_dsq(p, d.cpu);
+	tctx->rq_vtime = d.vtime;
+	tctx->rq_exec = p->se.sum_exec_runtime;
+	tctx->rq_slice = d.slice_ns;
+	tctx->rq_dsq = dsq;
+	tctx->rq_scale = d.requeue_scale;
+	tctx->rq_left = d.requeue_max;
+	tctx->rq_weight = p->scx.weight;
 	scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
 	if (dsq == SCXD_DSQ_SHARED)
 		kick_idle_cpu(p);
@@ -370,11 +501,12 @@ out:
  * picks the task that is due, not the best of those already decided: without it, weights come
  * out wrong (nice 0 : nice 5 gives about 2 instead of 3). It costs one daemon run per slice end.
  */
-static __always_inline bool prev_goes_to_user(const struct task_struct *prev)
+static __always_inline bool prev_goes_to_user(struct task_struct *prev)
 {
 	return prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_daemon(prev) &&
-	       !is_percpu_kthread(prev) && !is_reclaim_kthread(prev);
+	       !is_percpu_kthread(prev) && !is_reclaim_kthread(prev) && !requeue_ctx(prev);
 }
+
 
 void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 {
@@ -383,11 +515,13 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, 0);
 
 	/* The daemon first while tasks wait for it: everything else depends on it. */
-	if ((tasks_waiting_for_daemon() || prev_goes_to_user(prev)) &&
+	if ((tasks_waiting_for_daemon() || prev_goes_to_user(prev) || daemon_overdue()) &&
 	    scxd_move_to_local(SCXD_DSQ_DAEMON)) {
 		COUNT(daemon_dispatches);
 		return;
 	}
+	if (keep_prev(prev, cpu))
+		return;
 	if (scxd_move_to_local(cpu))
 		return;
 	if (scxd_move_to_local(SCXD_DSQ_FALLBACK))

@@ -59,6 +59,10 @@ struct scxd_dispatch {
 	u64 slice_ns;
 	u64 vtime;
 	u64 enq_gen;
+	/* Put it back in line without user space when it stays runnable after its slice, up
+	 * to requeue_max times, its vtime grown by its CPU time * requeue_scale / 65536. */
+	u32 requeue_scale;
+	u32 requeue_max;
 };
 
 /* Counters, bumped by the BPF program; read by the daemon through the mmap'd .bss. */
@@ -74,6 +78,7 @@ struct scxd_counters {
 	u64 heartbeat_kicks; /* the heartbeat had to preempt a CPU for the waiting daemon */
 	u64 exits; /* exit notices sent to user space */
 	u64 wakeup_preempts; /* a CPU was preempted for a woken task: its record or its decision */
+	u64 kernel_requeues; /* a task put back in line (or kept running) by BPF after its slice */
 };
 
 /* What the daemon writes for the BPF program (through the same mmap'd .bss). */

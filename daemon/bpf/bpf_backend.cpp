@@ -222,6 +222,7 @@ Counters BpfBackend::counters() const
     c.daemon_dispatches = rd(k.daemon_dispatches);
     c.heartbeat_kicks = rd(k.heartbeat_kicks);
     c.wakeup_preempts = rd(k.wakeup_preempts);
+    c.kernel_requeues = rd(k.kernel_requeues);
     c.exits = rd(k.exits);
     return c;
 }

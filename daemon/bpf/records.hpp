@@ -39,6 +39,8 @@ inline void fill_dispatch(scxd_dispatch &rec, const scxd_decision &d) {
   rec.slice_ns = d.slice_ns;
   rec.vtime = d.vtime;
   rec.enq_gen = d.cookie;
+  rec.requeue_scale = d.requeue_scale;
+  rec.requeue_max = d.requeue_max;
 }
 
 } // namespace scxd

@@ -16,6 +16,7 @@ Counters &operator+=(Counters &t, const Counters &m)
     t.daemon_dispatches += m.daemon_dispatches;
     t.heartbeat_kicks += m.heartbeat_kicks;
     t.wakeup_preempts += m.wakeup_preempts;
+    t.kernel_requeues += m.kernel_requeues;
     t.exits += m.exits;
     t.scheduled += m.scheduled;
     t.policy_rejected += m.policy_rejected;
@@ -35,13 +36,15 @@ std::string to_key_values(const Counters &c)
     return fmt::format("user_dispatches={} kernel_dispatches={} queued={} scheduled={} "
                        "congested={} failed_dispatches={} bounce_dispatches={} "
                        "cancel_dispatches={} "
-                       "daemon_dispatches={} heartbeat_kicks={} wakeup_preempts={} exits={} "
+                       "daemon_dispatches={} heartbeat_kicks={} wakeup_preempts={} "
+                       "kernel_requeues={} exits={} "
                        "policy_rejected={} invalid_decisions={} "
                        "ring_full={} loop_passes={} page_faults={} restarts={} policy_swaps={} "
                        "invalid_cpus={} policy_fallbacks={}",
                        c.user_dispatches, c.kernel_dispatches, c.queued, c.scheduled, c.congested,
                        c.failed_dispatches, c.bounce_dispatches, c.cancel_dispatches,
-                       c.daemon_dispatches, c.heartbeat_kicks, c.wakeup_preempts, c.exits,
+                       c.daemon_dispatches, c.heartbeat_kicks, c.wakeup_preempts,
+                       c.kernel_requeues, c.exits,
                        c.policy_rejected, c.invalid_decisions, c.ring_full, c.loop_passes,
                        c.page_faults, c.restarts, c.policy_swaps, c.invalid_cpus,
                        c.policy_fallbacks);

@@ -1,5 +1,7 @@
 #include "core/loop.hpp"
 
+#include <algorithm>
+
 namespace scxd {
 
 Loop::Loop(Backend &backend, PolicyRef policy, const LoopOptions &options)
@@ -75,6 +77,9 @@ bool Loop::sanitize(scxd_decision &d)
         d.slice_ns = options_.default_slice_ns; // never the kernel's "keep current slice"
     if (d.vtime == 0)
         d.vtime = ++fifo_seq_;
+    if (d.requeue_scale == 0)
+        d.requeue_max = 0;
+    d.requeue_max = std::min(d.requeue_max, SCXD_REQUEUE_MAX);
     return true;
 }
 

@@ -22,7 +22,15 @@ public:
     [[nodiscard]] std::string_view name() const { return name_; }
 
     int on_enqueue(const scxd_task &task) const { return ops_->on_enqueue(ctx_, &task); }
-    bool pick(scxd_decision &out) const { return ops_->pick(ctx_, &out) != 0; }
+    // `out` starts zeroed: a plugin built for an older minor leaves newer members at 0.
+    bool pick(scxd_decision &out) const
+    {
+        DecisionRoom room{};
+        if (ops_->pick(ctx_, &room.d) == 0)
+            return false;
+        out = room.d;
+        return true;
+    }
 
     void on_exit(std::int32_t pid) const
     {
@@ -38,6 +46,14 @@ public:
     }
 
 private:
+    // A plugin built for a newer minor writes a longer decision (members only get appended):
+    // give it the room the header promises and ignore what we do not know.
+    struct DecisionRoom {
+        scxd_decision d;
+        std::byte newer[SCXD_DECISION_ROOM - sizeof(scxd_decision)];
+    };
+    static_assert(sizeof(scxd_decision) <= SCXD_DECISION_ROOM);
+
     // Members past the plugin's struct_size do not exist in its table.
     [[nodiscard]] bool has(std::size_t member_offset) const
     {

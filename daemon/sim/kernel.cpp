@@ -43,6 +43,7 @@ void Machine::wake_task(SimTask &t, bool is_new)
 {
     t.runnable_since = now_;
     t.woke = !is_new;
+    t.rq_left = 0; // a wakeup ends the standing decision
     if (w_.mode == Mode::builtin_idle && select_idle(t))
         return;
     enqueue(t, !is_new);
@@ -166,6 +167,13 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
         }
         const auto c = static_cast<std::uint32_t>(to_cpu ? target : 0);
         place(*t, to_cpu ? DsqKind::cpu : DsqKind::shared, c, d->vtime, d->slice_ns);
+        t->rq_vtime = d->vtime;
+        t->rq_exec = t->sum_exec;
+        t->rq_slice = d->slice_ns;
+        t->rq_kind = t->dsq;
+        t->rq_cpu = c;
+        t->rq_scale = d->requeue_scale;
+        t->rq_left = d->requeue_max;
         SIM_TRACE("decision for {}: cpu {} vtime {} slice {} -> {}", who(*t), d->cpu, d->vtime,
               short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)
                                   : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
@@ -190,8 +198,65 @@ void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
         SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
-Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)
+bool Machine::requeueable(const SimTask &t) const
 {
+    return t.rq_left > 0 && t.rq_scale > 0 && (t.rq_kind != DsqKind::cpu || t.allowed.test(t.rq_cpu));
+}
+
+std::uint64_t Machine::requeue_vtime(const SimTask &t) const
+{
+    return t.rq_vtime + (((t.sum_exec - t.rq_exec) * t.rq_scale) >> 16);
+}
+
+void Machine::requeue_advance(SimTask &t, std::uint64_t vtime)
+{
+    t.rq_vtime = vtime;
+    t.rq_exec = t.sum_exec;
+    --t.rq_left;
+    ++backend_.kernel().kernel_requeues;
+}
+
+// keep_prev() in BPF: nothing waiting here is due before prev, so it keeps the CPU.
+bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
+{
+    if (!requeueable(prev) || !fallback_.empty())
+        return false;
+    const auto vtime = requeue_vtime(prev);
+    const auto any = [](std::int32_t) { return true; }; // scx_bpf_dsq_peek: the head
+    const auto ahead = [&](const Dsq &q) {
+        const auto e = q.first(any);
+        return e && static_cast<std::int64_t>(e->vtime - vtime) < 0;
+    };
+    if (ahead(cpus_[c].own) || ahead(shared_))
+        return false;
+    requeue_advance(prev, vtime);
+    return true;
+}
+
+// requeue() in BPF: a task that stays runnable goes back in line without user space.
+bool Machine::requeue(SimTask &t, std::uint32_t self)
+{
+    if (!requeueable(t))
+        return false;
+    ++t.gen; // a decision still on its way is for an older place
+    requeue_advance(t, requeue_vtime(t));
+    place(t, t.rq_kind, t.rq_cpu, t.rq_vtime, t.rq_slice);
+    SIM_TRACE("{} requeued by BPF at vtime {} ({} more)", who(t), t.rq_vtime, t.rq_left);
+    if (t.rq_kind == DsqKind::cpu)
+        run_decision_on(t.rq_cpu, self, false);
+    else
+        kick_idle(t.allowed);
+    return true;
+}
+
+bool Machine::daemon_overdue() const
+{
+    return daemon_.state == Daemon::State::queued && now_ - daemon_.enqueued_at > heartbeat_ns;
+}
+
+Machine::Pick Machine::pick_next(std::uint32_t c, SimTask *prev)
+{
+    const bool prev_to_user = prev != nullptr && !requeueable(*prev);
     auto &cpu = cpus_[c];
     const auto take = [&](const DsqEntry &e) {
         auto &t = task(e.pid);
@@ -207,11 +272,13 @@ Machine::Pick Machine::pick_next(std::uint32_t c, bool prev_to_user)
     for (std::uint32_t loop = 0; loop < dispatch_max_loops; ++loop) {
         const auto inserted = insert_decisions(c);
         // prev_goes_to_user() in BPF: prev is put after this choice, so run the daemon first.
-        if ((backend_.unread_tasks() > 0 || prev_to_user) &&
+        if ((backend_.unread_tasks() > 0 || prev_to_user || daemon_overdue()) &&
             daemon_.state == Daemon::State::queued) {
             ++k.daemon_dispatches;
             return Pick{Next::daemon, 0};
         }
+        if (prev != nullptr && keep_prev(c, *prev))
+            return Pick{Next::keep, prev->pid};
         if (auto e = cpu.own.first(fits))
             return take(*e);
         if (auto e = fallback_.first(fits))
@@ -233,7 +300,13 @@ void Machine::schedule(std::uint32_t c, Prev prev)
 {
     auto &cpu = cpus_[c];
     cpu.claimed = false;
-    const Pick next = pick_next(c, prev == Prev::task);
+    const Pick next = pick_next(c, prev == Prev::task ? &task(cpu.pid) : nullptr);
+    if (next.what == Next::keep) {
+        cpu.slice_end = slice_end(task(cpu.pid).rq_slice);
+        SIM_TRACE("cpu{}: {} is still due first and keeps it (BPF)", c, who(task(cpu.pid)));
+        arm_stop(c);
+        return;
+    }
     if (next.what == Next::none) {
         if (prev == Prev::task) { // no ENQ_LAST: keep running with a fresh default slice
             ++stats_.kept_running;
@@ -257,7 +330,8 @@ void Machine::schedule(std::uint32_t c, Prev prev)
         SIM_TRACE("cpu{}: {} preempted", c, who(p));
         p.runnable_since = now_;
         p.woke = false;
-        enqueue(p, false);
+        if (!requeue(p, c))
+            enqueue(p, false);
     } else if (prev == Prev::daemon) {
         daemon_enqueue();
     }
@@ -346,8 +420,7 @@ void Machine::preempt(std::uint32_t c)
 
 void Machine::on_heartbeat()
 {
-    if (daemon_.state == Daemon::State::queued && backend_.unread_tasks() > 0 &&
-        now_ - daemon_.enqueued_at > heartbeat_ns) {
+    if (daemon_overdue()) {
         ++backend_.kernel().heartbeat_kicks;
         SIM_TRACE("heartbeat: the daemon waited too long, preempting cpu0");
         preempt(0); // the timer's CPU

@@ -68,6 +68,14 @@ struct SimTask {
     std::uint32_t dsq_cpu = 0;
     DsqEntry dsq_key;
     std::uint64_t slice = 0; // of the placement it waits in
+    // The standing decision for slice ends (requeue() in bpf/scxd.bpf.c).
+    std::uint64_t rq_vtime = 0;
+    std::uint64_t rq_exec = 0;
+    std::uint64_t rq_slice = 0;
+    DsqKind rq_kind = DsqKind::none;
+    std::uint32_t rq_cpu = 0;
+    std::uint32_t rq_scale = 0;
+    std::uint32_t rq_left = 0;
     // Its program (see tasks.cpp).
     std::uint64_t remaining = 0; // CPU time left in the current burst
     std::uint64_t iterations = 0;
@@ -137,7 +145,7 @@ public:
 
 private:
     enum class Prev : std::uint8_t { none, task, daemon };
-    enum class Next : std::uint8_t { none, task, daemon };
+    enum class Next : std::uint8_t { none, task, daemon, keep };
     struct Pick {
         Next what = Next::none;
         std::int32_t pid = 0;
@@ -185,7 +193,13 @@ private:
     void unplace(SimTask &t);
     std::uint32_t insert_decisions(std::uint32_t self);
     void run_decision_on(std::uint32_t cpu, std::uint32_t self, bool woken);
-    Pick pick_next(std::uint32_t cpu, bool prev_to_user);
+    Pick pick_next(std::uint32_t cpu, SimTask *prev);
+    [[nodiscard]] bool requeueable(const SimTask &t) const;
+    [[nodiscard]] std::uint64_t requeue_vtime(const SimTask &t) const;
+    void requeue_advance(SimTask &t, std::uint64_t vtime);
+    bool keep_prev(std::uint32_t cpu, SimTask &prev);
+    bool requeue(SimTask &t, std::uint32_t self);
+    [[nodiscard]] bool daemon_overdue() const;
     void schedule(std::uint32_t cpu, Prev prev);
     void start(std::uint32_t cpu, const Pick &next);
     void arm_stop(std::uint32_t cpu);

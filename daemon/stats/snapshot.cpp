@@ -34,6 +34,7 @@ constexpr std::array other_counters{
     CounterField{"daemon_dispatches", &Counters::daemon_dispatches},
     CounterField{"heartbeat_kicks", &Counters::heartbeat_kicks},
     CounterField{"wakeup_preempts", &Counters::wakeup_preempts},
+    CounterField{"kernel_requeues", &Counters::kernel_requeues},
     CounterField{"exits", &Counters::exits},
     CounterField{"policy_swaps", &Counters::policy_swaps},
     CounterField{"policy_rejected", &Counters::policy_rejected},

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define SCXD_POLICY_ABI_MAJOR 1
-#define SCXD_POLICY_ABI_MINOR 0
+#define SCXD_POLICY_ABI_MINOR 1
 
 /* The exported symbol's name for this major version, as a string (for dlsym). */
 #define SCXD_POLICY_ENTRY_SYMBOL "scxd_policy_entry_v1"
@@ -102,13 +102,37 @@ struct scxd_decision {
 	uint64_t vtime;
 	/* The task's `cookie`, unchanged. */
 	uint64_t cookie;
+	/*
+	 * ABI 1.1. Optional: leave both 0 (scxd_decision_for does) and the task comes back to
+	 * `on_enqueue` whenever it stays runnable after its slice.
+	 *
+	 * A task that uses its slice and stays runnable (a CPU hog) would come back to
+	 * `on_enqueue` at every slice end, a round trip through the daemon each time. Instead the
+	 * kernel may put it back in line by itself, up to `requeue_max` times in a row (the
+	 * daemon caps it at SCXD_REQUEUE_MAX): same `cpu` and `slice_ns`, with vtime grown by the
+	 * CPU time it used times requeue_scale / 65536, and it keeps its CPU when no task waiting
+	 * there has a lower vtime. Set these only when that is what your `on_enqueue` would
+	 * decide (vtime growing linearly with CPU time), e.g. 65536 * 100 / weight for a
+	 * vruntime policy. A task that wakes up, changes weight or affinity, or is moved by the
+	 * kernel always comes back to `on_enqueue`, and so does every task after `requeue_max`
+	 * requeues, with `sum_exec_runtime` covering all the time it ran meanwhile.
+	 */
+	uint32_t requeue_scale;
+	uint32_t requeue_max;
 };
+
+/* The daemon's cap on scxd_decision.requeue_max. */
+#define SCXD_REQUEUE_MAX 16u
+
+/* `pick` may write this many bytes at `out` (ABI 1.1): later minors append members to
+ * scxd_decision within it, and a daemon ignores the members it does not know. */
+#define SCXD_DECISION_ROOM 256u
 
 /* Fill a decision for `task` on `cpu` with the default slice and FIFO order. */
 static inline struct scxd_decision scxd_decision_for(const struct scxd_task *task, int32_t cpu)
 {
-	/* pid, cpu, slice_ns, vtime, cookie */
-	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie};
+	/* pid, cpu, slice_ns, vtime, cookie, requeue_scale, requeue_max */
+	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0};
 	return d;
 }
 

@@ -34,7 +34,11 @@ static_assert(offsetof(struct scxd_decision, cpu) == 4, "scxd_decision.cpu");
 static_assert(offsetof(struct scxd_decision, slice_ns) == 8, "scxd_decision.slice_ns");
 static_assert(offsetof(struct scxd_decision, vtime) == 16, "scxd_decision.vtime");
 static_assert(offsetof(struct scxd_decision, cookie) == 24, "scxd_decision.cookie");
-static_assert(sizeof(struct scxd_decision) == 32, "sizeof(scxd_decision)");
+/* ABI 1.1 appended the requeue members; `pick` may write up to SCXD_DECISION_ROOM bytes. */
+static_assert(offsetof(struct scxd_decision, requeue_scale) == 32, "scxd_decision.requeue_scale");
+static_assert(offsetof(struct scxd_decision, requeue_max) == 36, "scxd_decision.requeue_max");
+static_assert(sizeof(struct scxd_decision) == 40, "sizeof(scxd_decision)");
+static_assert(SCXD_DECISION_ROOM == 256, "SCXD_DECISION_ROOM");
 
 static_assert(offsetof(struct scxd_host, struct_size) == 0, "scxd_host.struct_size");
 static_assert(offsetof(struct scxd_host, abi_minor) == 4, "scxd_host.abi_minor");

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
 
 #include "core/loop.hpp"
 #include "fake_backend.hpp"
@@ -571,7 +573,7 @@ TEST_CASE("a decision for a pid the policy does not hold is dropped and counted"
     (void)loop.run_pass();
     // The policy returns task 1 twice and invents pid 99.
     policy.held.push_back(policy.held.front());
-    policy.held.push_back(scxd_decision{99, SCXD_CPU_ANY, 0, 0, 0});
+    policy.held.push_back(scxd_decision{99, SCXD_CPU_ANY, 0, 0, 0, 0, 0});
     policy.hold_back = false;
     (void)loop.run_pass();
 
@@ -628,4 +630,57 @@ TEST_CASE("swap_policy: tasks the new policy refuses still run", "[loop][swap]")
     (void)loop.run_pass();
     CHECK(sorted(backend.dispatched_pids()) == iota_pids(1, 10));
     CHECK(loop.counters().policy_rejected == 5);
+}
+
+TEST_CASE("requeue settings reach the kernel capped, and only with a scale", "[loop]")
+{
+    struct Case {
+        std::uint32_t scale, max, want_max;
+    };
+    const auto c = GENERATE(Catch::Generators::values<Case>({
+        {65536, 3, 3},
+        {65536, 1000, SCXD_REQUEUE_MAX},
+        {0, 5, 0},
+    }));
+    FakeBackend backend;
+    ScriptedPolicy policy;
+    policy.rewrite = [&](scxd_decision &d) {
+        d.requeue_scale = c.scale;
+        d.requeue_max = c.max;
+    };
+    Loop loop(backend, policy.ref(), options());
+    backend.queue(scxd::test::make_task(7));
+    (void)loop.run_pass();
+    REQUIRE(backend.dispatched().size() == 1);
+    CHECK(backend.dispatched()[0].requeue_scale == c.scale);
+    CHECK(backend.dispatched()[0].requeue_max == c.want_max);
+}
+
+namespace {
+// A plugin built for a later minor: it writes a decision as long as the header allows.
+int longer_pick(void *ctx, scxd_decision *out)
+{
+    auto &left = *static_cast<int *>(ctx);
+    if (left == 0)
+        return 0;
+    --left;
+    std::memset(static_cast<void *>(out), 0x5a, SCXD_DECISION_ROOM);
+    out->pid = 7;
+    out->cpu = SCXD_CPU_ANY;
+    return 1;
+}
+} // namespace
+
+TEST_CASE("pick may write SCXD_DECISION_ROOM bytes; members we do not know are ignored",
+          "[loop]")
+{
+    int left = 1;
+    const scxd_policy_ops ops = {sizeof(scxd_policy_ops), 0, scripted_enqueue, longer_pick,
+                                 nullptr, nullptr, nullptr};
+    const PolicyRef ref(&ops, &left, "longer");
+    scxd_decision d{};
+    REQUIRE(ref.pick(d));
+    CHECK(d.pid == 7);
+    CHECK(d.requeue_max == 0x5a5a5a5au); // it is ABI 1.1's member: taken as written
+    CHECK_FALSE(ref.pick(d));
 }
