@@ -49,6 +49,9 @@ struct scxd_fair_params {
 	/* How far behind virtual time a waking task may be placed, in CPU time at its weight,
 	 * when at most one other task per CPU competes (divided by that number beyond). */
 	uint64_t sleeper_credit_ns;
+	/* Slice ends in a row a task that stays runnable is put back in line by the kernel
+	 * (scxd_decision.requeue_max) before we see it again; 0: we see every one. */
+	uint32_t requeue_max;
 };
 
 struct scxd_fair {
@@ -95,6 +98,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	int64_t min_us = 500;
 	int64_t max_us = 20000;
 	int64_t credit_us = 10000;
+	int64_t requeue_max = 3;
 
 	if (slice_us < 50)
 		slice_us = 50;
@@ -104,6 +108,8 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	    scxd_param_i64_range(host, "min_slice_us", 50, 1000000, "us", &min_us, err, errlen) ||
 	    scxd_param_i64_range(host, "max_slice_us", 50, 1000000, "us", &max_us, err, errlen) ||
 	    scxd_param_i64_range(host, "sleeper_credit_us", 0, 1000000, "us", &credit_us, err,
+				 errlen) ||
+	    scxd_param_i64_range(host, "requeue_max", 0, SCXD_REQUEUE_MAX, "", &requeue_max, err,
 				 errlen))
 		return -1;
 	if (min_us > max_us) {
@@ -116,6 +122,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	p->min_slice_ns = (uint64_t)min_us * 1000;
 	p->max_slice_ns = (uint64_t)max_us * 1000;
 	p->sleeper_credit_ns = (uint64_t)credit_us * 1000;
+	p->requeue_max = (uint32_t)requeue_max;
 	return 0;
 }
 
@@ -135,7 +142,8 @@ static inline int scxd_fair_init(struct scxd_fair *f, const struct scxd_host *ho
 	if (scxd_fair_read_params(host, &f->p, err, errlen))
 		return -1;
 	f->nr_cpus = host->nr_cpus ? host->nr_cpus : 1;
-	f->bucket_ns = scxd_active_bucket_ns(f->p.max_slice_ns, f->nr_cpus);
+	f->bucket_ns =
+		scxd_active_bucket_ns(f->p.max_slice_ns * (f->p.requeue_max + 1), f->nr_cpus);
 	if (scxd_heap_init(&f->heap, cap) || scxd_pidtab_init(&f->tab, cap)) {
 		scxd_fair_fini(f);
 		snprintf(err, errlen, "out of memory for %u tasks", cap);
@@ -201,6 +209,15 @@ static inline uint64_t scxd_fair_slice(const struct scxd_fair *f)
 	return s;
 }
 
+/*
+ * The CPU time between two sightings of a task that stays runnable, per turn: the kernel
+ * requeues it requeue_max times before it comes back to us.
+ */
+static inline uint64_t scxd_fair_turn_ns(const struct scxd_fair *f)
+{
+	return scxd_fair_slice(f) * (f->p.requeue_max + 1);
+}
+
 /* Forget a task that exited (st points into the table). */
 static inline void scxd_fair_forget(struct scxd_fair *f, struct scxd_task_state *st)
 {
@@ -219,7 +236,7 @@ static inline void scxd_fair_count(struct scxd_fair *f, struct scxd_task_state *
 	scxd_active_advance(&f->all, f->bucket_ns, delta);
 	scxd_active_release(&f->all, &st->in_all);
 	scxd_active_count(&f->all, f->bucket_ns, &st->in_all, (uint32_t)(w ? w : 1),
-			  scxd_fair_slice(f));
+			  scxd_fair_turn_ns(f));
 }
 
 /* The sleeper credit, shared when more than one other task per CPU competes. */
@@ -272,6 +289,15 @@ static inline int scxd_fair_queue(struct scxd_fair *f, const struct scxd_task_st
 		scxd_decision_for(task, task->nr_cpus_allowed == 1 ? task->prev_cpu : SCXD_CPU_ANY);
 
 	d.vtime = deadline ? deadline : 1; /* 0 would mean "FIFO" to the daemon */
+	if (f->p.requeue_max > 0) {
+		/* vtime grows by CPU time * WEIGHT_ONE / weight, as scxd_fair_charge() does */
+		uint64_t scale = scxd_mul_div((uint64_t)1 << 16, SCXD_FAIR_WEIGHT_ONE, weight_fp);
+
+		if (scale > 0 && scale <= UINT32_MAX) {
+			d.requeue_scale = (uint32_t)scale;
+			d.requeue_max = f->p.requeue_max;
+		}
+	}
 	return scxd_heap_push(&f->heap, d.vtime, &d);
 }
 

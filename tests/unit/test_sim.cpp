@@ -774,6 +774,40 @@ TEST_CASE("sim: fifo, vruntime and weighted on the shipped workloads", "[sim][po
             }
         }
     }
+    SECTION("vruntime: BPF requeues hogs itself, shares stay as decided")
+    {
+        // Two nice-0 and two nice-5 hogs on two CPUs, as in tests/vm/guest/50-fairness.sh.
+        const auto w = workload(R"([workload]
+cpus = 2
+duration = "3s"
+[[group]]
+name = "n0"
+count = 2
+behaviour = "hog"
+[[group]]
+name = "n5"
+count = 2
+nice = 5
+behaviour = "hog"
+)");
+        SimOptions every = o;
+        every.params["requeue_max"] = std::int64_t{0};
+        const auto each = run(w, SCXD_TEST_VRUNTIME_SO, every);
+        const auto rq = run(w, SCXD_TEST_VRUNTIME_SO, o);
+        CHECK(each.counters.kernel_requeues == 0);
+        CHECK(rq.counters.kernel_requeues > 0);
+        // Three of four slice ends never reach the daemon (requeue_max = 3).
+        CHECK(rq.daemon_passes * 3 < each.daemon_passes);
+        const auto ratio = [](const RunResult &r) {
+            return group(r, "n0").share_pct / group(r, "n5").share_pct;
+        };
+        // nice 0 : nice 5 is 1024 : 335 in the kernel's weights.
+        CHECK(std::abs(ratio(each) - 1024.0 / 335) < 0.15);
+        CHECK(std::abs(ratio(rq) - 1024.0 / 335) < 0.15);
+        CHECK(group(rq, "n0").jain > 0.99);
+        CHECK(group(rq, "n5").jain > 0.99);
+        CHECK(rq.idle_waiting_ns == 0);
+    }
     SECTION("vruntime: interactive tasks wake faster than under FIFO")
     {
         auto w = load_workload(dir / "mixed.toml");

@@ -316,8 +316,15 @@ TEST_CASE("vruntime: slices shrink with the number of waiting tasks per CPU", "[
 
 TEST_CASE("vruntime: slices grow back when tasks stop competing", "[vruntime]")
 {
-    const auto inst = load();
+    // A task that stays runnable comes back only every requeue_max + 1 slices (the kernel
+    // requeues it in between), so the others' turns are that much longer apart.
+    const std::int64_t requeue_max = GENERATE(0, 3);
+    INFO("requeue_max = " << requeue_max);
+    auto config = host_config();
+    config.params["requeue_max"] = requeue_max;
+    const auto inst = load(config);
     const auto ref = inst->ref();
+    const auto turns = static_cast<std::uint64_t>(requeue_max + 1);
     for (std::int32_t pid = 1; pid <= 8; ++pid)
         REQUIRE(ref.on_enqueue(make_task(pid)) == 0);
     const auto first = pick_all(ref);
@@ -333,8 +340,8 @@ TEST_CASE("vruntime: slices grow back when tasks stop competing", "[vruntime]")
         slice = enqueue_one(ref, t).slice_ns;
     }
     CHECK(slice == 20 * ms);
-    CHECK(ran > 20 * ms);   // not before their turns could have come
-    CHECK(ran < 200 * ms);  // and not long after
+    CHECK(ran > 20 * ms * turns);  // not before their turns could have come
+    CHECK(ran < 200 * ms * turns); // and not long after
 }
 
 TEST_CASE("vruntime: pinned tasks go to their CPU, others to any", "[vruntime]")
@@ -495,6 +502,7 @@ TEST_CASE("vruntime: parameters are checked with one line naming the key", "[vru
          "min_slice_us (30000) must not exceed max_slice_us (20000)"},
         {"sleeper_credit_us", std::int64_t{-1}, "sleeper_credit_us must be 0..1000000 us, got -1"},
         {"min_slice_us", std::string("500"), "min_slice_us must be an integer (us)"},
+        {"requeue_max", std::int64_t{17}, "requeue_max must be 0..16, got 17"},
     }));
     auto config = host_config();
     config.params[c.key] = c.value;
@@ -517,4 +525,32 @@ TEST_CASE("vruntime: absent parameters take their defaults", "[vruntime]")
     const auto d = enqueue_one(inst->ref(), make_task(1));
     CHECK(d.vtime == slice);
     CHECK(d.slice_ns == 20 * ms); // max_slice_us: one task on one CPU
+}
+
+TEST_CASE("vruntime: decisions let the kernel requeue a hog at its weight's pace", "[vruntime]")
+{
+    // vtime grows by CPU time * 100 / weight, in 16.16 fixed point: what on_enqueue would do.
+    struct Case {
+        std::int64_t param; // -1: absent (3)
+        std::uint64_t weight;
+        std::uint32_t scale;
+        std::uint32_t max;
+    };
+    const auto c = GENERATE(values<Case>({
+        {-1, 100, 65536, 3},
+        {-1, 400, 16384, 3},
+        {-1, 25, 262144, 3},
+        {16, 100, 65536, 16},
+        {0, 100, 0, 0},
+    }));
+    INFO("requeue_max " << c.param << ", weight " << c.weight);
+    auto config = host_config();
+    if (c.param >= 0)
+        config.params["requeue_max"] = c.param;
+    const auto inst = load(config);
+    auto t = make_task(1);
+    t.weight = c.weight;
+    const auto d = enqueue_one(inst->ref(), t);
+    CHECK(d.requeue_scale == c.scale);
+    CHECK(d.requeue_max == c.max);
 }
