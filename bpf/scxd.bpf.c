@@ -78,7 +78,7 @@ struct task_ctx {
 	u64 rq_exec; /* its sum_exec_runtime when it got that place */
 	u64 rq_slice;
 	u64 rq_dsq;
-	u32 rq_scale; /* vtime per ns of CPU time, << 16 */
+	u32 rq_scale; /* vtime per ns of CPU time, << 16; 0: no standing decision */
 	u32 rq_left; /* requeues left before it goes back to user space */
 	u32 rq_weight; /* its weight at the decision: a change goes to user space */
 };
@@ -174,18 +174,19 @@ static __always_inline void preempt_for_daemon(s32 cpu)
 }
 
 /*
- * Requeues: a decision may say where its task goes when it uses its slice and stays runnable
- * (scxd_decision.requeue_scale / requeue_max): back in line at its vtime grown by the CPU time
- * it used, on the same queue with the same slice. BPF does that itself, up to requeue_max
- * times in a row, instead of a round trip through the daemon per slice end (most of the
- * daemon's runs under CPU hogs). A wakeup, a weight or affinity change or the kernel moving
- * the task sends it to user space as before.
+ * Standing decisions: a decision may say where its task goes when it uses its slice and stays
+ * runnable (scxd_decision.requeue_scale / requeue_max): at its vtime grown by the CPU time it
+ * used, on the same queue with the same slice. At such a slice end BPF keeps the task on its
+ * CPU when nothing waiting there is due before it, and otherwise puts it back in line itself,
+ * up to requeue_max times in a row, instead of a round trip through the daemon per slice end
+ * (most of the daemon's runs under CPU hogs). A wakeup, a weight or affinity change or the
+ * kernel moving the task sends it to user space as before.
  */
-static __always_inline struct task_ctx *requeue_ctx(struct task_struct *p)
+static __always_inline struct task_ctx *standing_ctx(struct task_struct *p)
 {
 	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 
-	if (!tctx || !tctx->rq_left || !tctx->rq_scale || p->scx.weight != tctx->rq_weight)
+	if (!tctx || !tctx->rq_scale || p->scx.weight != tctx->rq_weight)
 		return NULL;
 	if (tctx->rq_dsq != SCXD_DSQ_SHARED &&
 	    (tctx->rq_dsq >= nr_cpus || !bpf_cpumask_test_cpu((u32)tctx->rq_dsq, p->cpus_ptr)))
@@ -223,7 +224,9 @@ static __always_inline bool waits_ahead(u64 dsq, u64 vtime)
 
 /*
  * ops.dispatch() with prev at its slice end: if nothing waiting for this CPU is due before it,
- * prev keeps the CPU for another slice, as the daemon would have decided.
+ * prev keeps the CPU for another slice, as the daemon would have decided. That counts against
+ * requeue_max too: a policy's estimates (which tasks compete, virtual time) need to see every
+ * task that keeps running now and then.
  */
 static __always_inline bool keep_prev(struct task_struct *prev, s32 cpu)
 {
@@ -233,8 +236,8 @@ static __always_inline bool keep_prev(struct task_struct *prev, s32 cpu)
 	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) || is_daemon(prev) ||
 	    !bpf_ksym_exists(scx_bpf_dsq_peek))
 		return false;
-	tctx = requeue_ctx(prev);
-	if (!tctx || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
+	tctx = standing_ctx(prev);
+	if (!tctx || !tctx->rq_left || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
 		return false;
 	vtime = requeue_vtime(prev, tctx);
 	if (waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime))
@@ -253,8 +256,8 @@ static __always_inline bool requeue(struct task_struct *p, u64 enq_flags)
 
 	if (enq_flags & (SCX_ENQ_WAKEUP | SCX_ENQ_REENQ))
 		return false;
-	tctx = requeue_ctx(p);
-	if (!tctx)
+	tctx = standing_ctx(p);
+	if (!tctx || !tctx->rq_left)
 		return false;
 	tctx->enq_gen++; /* a decision still on its way is for an older place */
 	tctx->woken = false;
@@ -273,7 +276,7 @@ static __always_inline void disarm_requeue(struct task_struct *p)
 	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 
 	if (tctx)
-		tctx->rq_left = 0;
+		tctx->rq_scale = 0;
 }
 
 s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -399,6 +402,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	q->tgid = p->tgid;
 	q->uid = BPF_CORE_READ(p, cred, uid.val);
 	q->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	q->ran_since_placed_ns = p->se.sum_exec_runtime - tctx->rq_exec;
 	bpf_ringbuf_submit(q, 0);
 	COUNT(queued);
 	if (!(enq_flags & SCX_ENQ_WAKEUP))
@@ -481,7 +485,7 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 	tctx->rq_exec = p->se.sum_exec_runtime;
 	tctx->rq_slice = d.slice_ns;
 	tctx->rq_dsq = dsq;
-	tctx->rq_scale = d.requeue_scale;
+	tctx->rq_scale = d.requeue_max ? d.requeue_scale : 0;
 	tctx->rq_left = d.requeue_max;
 	tctx->rq_weight = p->scx.weight;
 	scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
@@ -500,13 +504,16 @@ out:
  * next. Choosing the daemon lets the policy place prev among the others first, so the CPU then
  * picks the task that is due, not the best of those already decided: without it, weights come
  * out wrong (nice 0 : nice 5 gives about 2 instead of 3). It costs one daemon run per slice end.
+ * A task with a standing decision does without: keep_prev() compares its place in line with
+ * what waits. After its last allowed requeue it goes to user space without the daemon first:
+ * then it may wait a turn it was due, which its vruntime makes up for later, instead of the
+ * daemon waiting in its queue for every such slice end.
  */
 static __always_inline bool prev_goes_to_user(struct task_struct *prev)
 {
 	return prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_daemon(prev) &&
-	       !is_percpu_kthread(prev) && !is_reclaim_kthread(prev) && !requeue_ctx(prev);
+	       !is_percpu_kthread(prev) && !is_reclaim_kthread(prev) && !standing_ctx(prev);
 }
-
 
 void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 {

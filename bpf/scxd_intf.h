@@ -50,6 +50,7 @@ struct scxd_queued {
 	s32 tgid;
 	u32 uid;
 	u64 cgroup_id;
+	u64 ran_since_placed_ns; /* since its decision, or its last requeue by BPF */
 };
 
 /* User -> kernel: run `pid` on `cpu` (or any CPU when cpu < 0) for `slice_ns`. */

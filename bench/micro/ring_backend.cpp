@@ -43,6 +43,7 @@ std::size_t RingBackend::kernel_step()
         scxd_queued &q = tasks_[static_cast<std::size_t>(d.pid - mix_.first_pid)];
         q.enq_gen = d.enq_gen + 1;
         q.sum_exec_runtime += d.slice_ns;
+        q.ran_since_placed_ns = d.slice_ns;
         q.enqueue_ns += d.slice_ns;
         enqueue(static_cast<std::size_t>(d.pid - mix_.first_pid));
     });

@@ -29,6 +29,7 @@ inline scxd_task task_from_queued(const scxd_queued &q) {
   t.tgid = q.tgid;
   t.uid = q.uid;
   t.cgroup_id = q.cgroup_id;
+  t.ran_since_placed_ns = q.ran_since_placed_ns;
   return t;
 }
 

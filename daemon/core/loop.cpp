@@ -162,6 +162,8 @@ PassResult Loop::run_pass()
         if (!send(d))
             break; // kept in the backlog; stop picking until the kernel drained the ring
         ++r.dispatched;
+        if (d.requeue_max > 0)
+            ++r.standing;
     }
     if (options_.progress != nullptr)
         options_.progress->fetch_add(1, std::memory_order_relaxed);
@@ -193,15 +195,16 @@ std::optional<ExitInfo> Loop::run(const std::atomic<bool> &stop)
 
 /*
  * Either way the CPU we leave runs ops.dispatch(), which inserts what we just decided. Yield
- * when we hold tasks back, or when tasks came back from a slice end: at the next one BPF
- * runs the daemon first (prev_goes_to_user()), so it must wait in its queue, not sleep.
+ * when we hold tasks back, or when tasks came back from a slice end without a standing
+ * decision for the next one: then BPF runs the daemon first (prev_goes_to_user()), so it must
+ * wait in its queue, not sleep. (With one, BPF handles that slice end itself.)
  * Decisions for woken tasks only need no second run: block, and the next record wakes us
  * (epoll returns at once when one already waits). That halves the daemon's runs when a
  * wakeup finds no idle CPU on an otherwise quiet machine.
  */
 AfterPass after_pass(const PassResult &r, std::uint64_t pending)
 {
-    if (pending > 0 || (r.dispatched > 0 && r.requeued > 0))
+    if (pending > 0 || (r.requeued > 0 && r.dispatched > r.standing))
         return AfterPass::yield;
     if (r.dispatched > 0 || r.drained == 0)
         return AfterPass::block;

@@ -59,6 +59,9 @@ struct PassResult {
     // Drained tasks that did not just wake up: a slice ran out (or a new task). They will be
     // back at their next slice end, when the daemon should already wait in its queue.
     std::size_t requeued = 0;
+    // Decisions that let BPF handle their task's slice ends itself (requeue_max > 0): it does
+    // not need the daemon waiting for those.
+    std::size_t standing = 0;
 };
 
 // After a pass: yield (stay runnable, parked in the daemon's queue), block until a record

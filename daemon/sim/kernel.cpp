@@ -43,7 +43,7 @@ void Machine::wake_task(SimTask &t, bool is_new)
 {
     t.runnable_since = now_;
     t.woke = !is_new;
-    t.rq_left = 0; // a wakeup ends the standing decision
+    t.rq_scale = 0; // a wakeup ends the standing decision
     if (w_.mode == Mode::builtin_idle && select_idle(t))
         return;
     enqueue(t, !is_new);
@@ -78,6 +78,7 @@ void Machine::enqueue(SimTask &t, bool wakeup)
     q.tgid = t.tgid;
     q.uid = w_.groups[t.group].uid;
     q.cgroup_id = w_.groups[t.group].cgroup_id;
+    q.ran_since_placed_ns = t.sum_exec - t.rq_exec;
     if (!backend_.submit_task(q)) {
         // User space cannot take it now: FIFO on any CPU, as BPF does.
         place(t, DsqKind::fallback, 0, 0, w_.slice_ns);
@@ -172,7 +173,7 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
         t->rq_slice = d->slice_ns;
         t->rq_kind = t->dsq;
         t->rq_cpu = c;
-        t->rq_scale = d->requeue_scale;
+        t->rq_scale = d->requeue_max > 0 ? d->requeue_scale : 0;
         t->rq_left = d->requeue_max;
         SIM_TRACE("decision for {}: cpu {} vtime {} slice {} -> {}", who(*t), d->cpu, d->vtime,
               short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)
@@ -198,9 +199,10 @@ void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
         SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
-bool Machine::requeueable(const SimTask &t) const
+// standing_ctx() in BPF: the decision said where the task goes at its slice end.
+bool Machine::standing(const SimTask &t) const
 {
-    return t.rq_left > 0 && t.rq_scale > 0 && (t.rq_kind != DsqKind::cpu || t.allowed.test(t.rq_cpu));
+    return t.rq_scale > 0 && (t.rq_kind != DsqKind::cpu || t.allowed.test(t.rq_cpu));
 }
 
 std::uint64_t Machine::requeue_vtime(const SimTask &t) const
@@ -219,7 +221,7 @@ void Machine::requeue_advance(SimTask &t, std::uint64_t vtime)
 // keep_prev() in BPF: nothing waiting here is due before prev, so it keeps the CPU.
 bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
 {
-    if (!requeueable(prev) || !fallback_.empty())
+    if (!standing(prev) || prev.rq_left == 0 || !fallback_.empty())
         return false;
     const auto vtime = requeue_vtime(prev);
     const auto any = [](std::int32_t) { return true; }; // scx_bpf_dsq_peek: the head
@@ -236,7 +238,7 @@ bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
 // requeue() in BPF: a task that stays runnable goes back in line without user space.
 bool Machine::requeue(SimTask &t, std::uint32_t self)
 {
-    if (!requeueable(t))
+    if (!standing(t) || t.rq_left == 0)
         return false;
     ++t.gen; // a decision still on its way is for an older place
     requeue_advance(t, requeue_vtime(t));
@@ -256,7 +258,7 @@ bool Machine::daemon_overdue() const
 
 Machine::Pick Machine::pick_next(std::uint32_t c, SimTask *prev)
 {
-    const bool prev_to_user = prev != nullptr && !requeueable(*prev);
+    const bool prev_to_user = prev != nullptr && !standing(*prev);
     auto &cpu = cpus_[c];
     const auto take = [&](const DsqEntry &e) {
         auto &t = task(e.pid);

@@ -194,7 +194,7 @@ private:
     std::uint32_t insert_decisions(std::uint32_t self);
     void run_decision_on(std::uint32_t cpu, std::uint32_t self, bool woken);
     Pick pick_next(std::uint32_t cpu, SimTask *prev);
-    [[nodiscard]] bool requeueable(const SimTask &t) const;
+    [[nodiscard]] bool standing(const SimTask &t) const;
     [[nodiscard]] std::uint64_t requeue_vtime(const SimTask &t) const;
     void requeue_advance(SimTask &t, std::uint64_t vtime);
     bool keep_prev(std::uint32_t cpu, SimTask &prev);

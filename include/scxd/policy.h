@@ -87,6 +87,13 @@ struct scxd_task {
 	uint32_t uid;
 	/* Its cgroup (v2) id: the inode number of its directory under /sys/fs/cgroup. */
 	uint64_t cgroup_id;
+	/*
+	 * ABI 1.1 (read it only when host->abi_minor >= 1). CPU time the task used since the
+	 * kernel last put it in line: the growth of `sum_exec_runtime` since your last decision
+	 * for it, unless the kernel requeued it meanwhile (scxd_decision.requeue_max); then the
+	 * part after the last requeue, so you know where it last reached the head of a queue.
+	 */
+	uint64_t ran_since_placed_ns;
 };
 
 /* What `pick` returns: run task `pid` on `cpu` for `slice_ns`. */
@@ -108,14 +115,14 @@ struct scxd_decision {
 	 *
 	 * A task that uses its slice and stays runnable (a CPU hog) would come back to
 	 * `on_enqueue` at every slice end, a round trip through the daemon each time. Instead the
-	 * kernel may put it back in line by itself, up to `requeue_max` times in a row (the
-	 * daemon caps it at SCXD_REQUEUE_MAX): same `cpu` and `slice_ns`, with vtime grown by the
-	 * CPU time it used times requeue_scale / 65536, and it keeps its CPU when no task waiting
-	 * there has a lower vtime. Set these only when that is what your `on_enqueue` would
-	 * decide (vtime growing linearly with CPU time), e.g. 65536 * 100 / weight for a
-	 * vruntime policy. A task that wakes up, changes weight or affinity, or is moved by the
-	 * kernel always comes back to `on_enqueue`, and so does every task after `requeue_max`
-	 * requeues, with `sum_exec_runtime` covering all the time it ran meanwhile.
+	 * kernel may handle up to `requeue_max` of its slice ends in a row by itself (the daemon
+	 * caps it at SCXD_REQUEUE_MAX): the task keeps its CPU when no task waiting there has a
+	 * lower vtime, and otherwise goes back in line with the same `cpu` and `slice_ns`; either
+	 * way its vtime grows by the CPU time it used times requeue_scale / 65536. Set these only
+	 * when that is what your `on_enqueue` would decide (vtime growing linearly with CPU
+	 * time), e.g. 65536 * 100 / weight for a vruntime policy. The slice end after those comes
+	 * to `on_enqueue`, with `sum_exec_runtime` covering all the time the task ran meanwhile,
+	 * and so does a task that wakes up, changes weight or affinity, or is moved by the kernel.
 	 */
 	uint32_t requeue_scale;
 	uint32_t requeue_max;

@@ -10,8 +10,9 @@
  * handed out at once with vtime = deadline; the kernel's vtime-ordered queues do the rest.
  *
  * Virtual time ("vclock", the global min vruntime): a task that used CPU since we last saw it
- * reached the head of a queue with the vruntime we gave it, so that vruntime is where virtual
- * time stood then. The clock only moves forward. A task is never further behind it than its
+ * reached the head of a queue with the vruntime we gave it (plus what it ran before the
+ * kernel last requeued it, scxd_task.ran_since_placed_ns), so that is where virtual time
+ * stood then. The clock only moves forward. A task is never further behind it than its
  * lag bound, so sleeping does not bank unlimited credit.
  *
  * Load: the tasks competing for the CPU (common/active.h) set the slice, shorter the more
@@ -64,6 +65,7 @@ struct scxd_fair {
 	uint32_t nr_cpus;
 	uint64_t vclock;
 	uint64_t seq; /* enqueues so far: the pid table's recency order */
+	int knows_placement; /* the daemon fills scxd_task.ran_since_placed_ns (ABI >= 1.1) */
 };
 
 /* a * mul / div without overflow for our ranges; saturates instead of wrapping. */
@@ -98,7 +100,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	int64_t min_us = 500;
 	int64_t max_us = 20000;
 	int64_t credit_us = 10000;
-	int64_t requeue_max = 3;
+	int64_t requeue_max = 7;
 
 	if (slice_us < 50)
 		slice_us = 50;
@@ -142,6 +144,7 @@ static inline int scxd_fair_init(struct scxd_fair *f, const struct scxd_host *ho
 	if (scxd_fair_read_params(host, &f->p, err, errlen))
 		return -1;
 	f->nr_cpus = host->nr_cpus ? host->nr_cpus : 1;
+	f->knows_placement = host->abi_minor >= 1;
 	f->bucket_ns =
 		scxd_active_bucket_ns(f->p.max_slice_ns * (f->p.requeue_max + 1), f->nr_cpus);
 	if (scxd_heap_init(&f->heap, cap) || scxd_pidtab_init(&f->tab, cap)) {
@@ -210,11 +213,14 @@ static inline uint64_t scxd_fair_slice(const struct scxd_fair *f)
 }
 
 /*
- * The CPU time between two sightings of a task that stays runnable, per turn: the kernel
- * requeues it requeue_max times before it comes back to us.
+ * The CPU time per turn between two sightings of `task`: a task that stays runnable comes
+ * back only after the kernel requeued it requeue_max times; one that just woke will likely
+ * sleep again before its slice ends, and comes back at its next wakeup.
  */
-static inline uint64_t scxd_fair_turn_ns(const struct scxd_fair *f)
+static inline uint64_t scxd_fair_turn_ns(const struct scxd_fair *f, const struct scxd_task *task)
 {
+	if (task->flags & SCXD_TASK_WAKEUP)
+		return scxd_fair_slice(f);
 	return scxd_fair_slice(f) * (f->p.requeue_max + 1);
 }
 
@@ -236,7 +242,7 @@ static inline void scxd_fair_count(struct scxd_fair *f, struct scxd_task_state *
 	scxd_active_advance(&f->all, f->bucket_ns, delta);
 	scxd_active_release(&f->all, &st->in_all);
 	scxd_active_count(&f->all, f->bucket_ns, &st->in_all, (uint32_t)(w ? w : 1),
-			  scxd_fair_turn_ns(f));
+			  scxd_fair_turn_ns(f, task));
 }
 
 /* The sleeper credit, shared when more than one other task per CPU competes. */
@@ -261,8 +267,15 @@ static inline void scxd_fair_charge(struct scxd_fair *f, struct scxd_task_state 
 	lag = scxd_fair_credit(f);
 	st->last_sum = task->sum_exec_runtime;
 	if (delta > 0) {
-		if ((int64_t)(st->vruntime - f->vclock) > 0)
-			f->vclock = st->vruntime;
+		/* Where it last reached the head of a queue: past the runs before the kernel's
+		 * last requeue of it, if any. */
+		uint64_t before = f->knows_placement && task->ran_since_placed_ns < delta
+					  ? delta - task->ran_since_placed_ns
+					  : 0;
+		uint64_t reached = st->vruntime + scxd_mul_div(before, SCXD_FAIR_WEIGHT_ONE, weight_fp);
+
+		if ((int64_t)(reached - f->vclock) > 0)
+			f->vclock = reached;
 		st->vruntime += scxd_mul_div(delta, SCXD_FAIR_WEIGHT_ONE, weight_fp);
 		st->avg_run = st->avg_run - st->avg_run / 4 + delta / 4;
 	}

@@ -135,12 +135,14 @@ TEST_CASE("after a pass the daemon yields only when it must be back at the next 
     using scxd::after_pass;
     using scxd::AfterPass;
     using scxd::PassResult;
-    CHECK(after_pass(PassResult{0, 0, 0}, 0) == AfterPass::block);   // nothing came
-    CHECK(after_pass(PassResult{3, 3, 0}, 0) == AfterPass::block);   // woken tasks only
-    CHECK(after_pass(PassResult{3, 3, 1}, 0) == AfterPass::yield);   // a slice ended
-    CHECK(after_pass(PassResult{0, 2, 0}, 1) == AfterPass::yield);   // the policy holds some
-    CHECK(after_pass(PassResult{2, 0, 0}, 0) == AfterPass::again);   // read, nothing picked
-    CHECK(after_pass(PassResult{0, 0, 0}, 5) == AfterPass::yield);
+    CHECK(after_pass(PassResult{0, 0, 0, 0}, 0) == AfterPass::block);   // nothing came
+    CHECK(after_pass(PassResult{3, 3, 0, 0}, 0) == AfterPass::block);   // woken tasks only
+    CHECK(after_pass(PassResult{3, 3, 1, 0}, 0) == AfterPass::yield);   // a slice ended
+    CHECK(after_pass(PassResult{3, 3, 1, 3}, 0) == AfterPass::block); // BPF has the next one
+    CHECK(after_pass(PassResult{3, 3, 1, 2}, 0) == AfterPass::yield); // one without
+    CHECK(after_pass(PassResult{0, 2, 0, 0}, 1) == AfterPass::yield);   // the policy holds some
+    CHECK(after_pass(PassResult{2, 0, 0, 0}, 0) == AfterPass::again);   // read, nothing picked
+    CHECK(after_pass(PassResult{0, 0, 0, 0}, 5) == AfterPass::yield);
 }
 
 TEST_CASE("the task handed to on_enqueue is the task the backend queued", "[loop]")

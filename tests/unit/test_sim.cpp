@@ -796,8 +796,8 @@ behaviour = "hog"
         const auto rq = run(w, SCXD_TEST_VRUNTIME_SO, o);
         CHECK(each.counters.kernel_requeues == 0);
         CHECK(rq.counters.kernel_requeues > 0);
-        // Three of four slice ends never reach the daemon (requeue_max = 3).
-        CHECK(rq.daemon_passes * 3 < each.daemon_passes);
+        // At most one slice end in eight reaches the daemon (requeue_max = 7).
+        CHECK(rq.daemon_passes * 6 < each.daemon_passes);
         const auto ratio = [](const RunResult &r) {
             return group(r, "n0").share_pct / group(r, "n5").share_pct;
         };

@@ -80,6 +80,7 @@ std::vector<scxd_decision> pick_all(const scxd::PolicyRef &ref)
 scxd_task again(scxd_task t, std::uint64_t ran, std::uint32_t flags = 0)
 {
     t.sum_exec_runtime += ran;
+    t.ran_since_placed_ns = ran; // one run since its decision: no requeue by the kernel
     t.flags = flags;
     return t;
 }
@@ -209,6 +210,7 @@ TEST_CASE("vruntime: a waking sleeper goes before a hog that used its slice", "[
     REQUIRE(ref.on_enqueue(sleeper) == 0);
     (void)pick_all(ref);
     sleeper.sum_exec_runtime = 100 * us; // ran briefly, then slept while the hog ran
+    sleeper.ran_since_placed_ns = 100 * us;
     for (int i = 0; i < 5; ++i) {
         const auto d = enqueue_one(ref, hog);
         hog = again(hog, d.slice_ns);
@@ -531,15 +533,15 @@ TEST_CASE("vruntime: decisions let the kernel requeue a hog at its weight's pace
 {
     // vtime grows by CPU time * 100 / weight, in 16.16 fixed point: what on_enqueue would do.
     struct Case {
-        std::int64_t param; // -1: absent (3)
+        std::int64_t param; // -1: absent (7)
         std::uint64_t weight;
         std::uint32_t scale;
         std::uint32_t max;
     };
     const auto c = GENERATE(values<Case>({
-        {-1, 100, 65536, 3},
-        {-1, 400, 16384, 3},
-        {-1, 25, 262144, 3},
+        {-1, 100, 65536, 7},
+        {-1, 400, 16384, 7},
+        {-1, 25, 262144, 7},
         {16, 100, 65536, 16},
         {0, 100, 0, 0},
     }));
@@ -553,4 +555,30 @@ TEST_CASE("vruntime: decisions let the kernel requeue a hog at its weight's pace
     const auto d = enqueue_one(inst->ref(), t);
     CHECK(d.requeue_scale == c.scale);
     CHECK(d.requeue_max == c.max);
+}
+
+TEST_CASE("vruntime: virtual time follows a hog the kernel requeued", "[vruntime]")
+{
+    // The hog ran 40 ms since its decision; the kernel requeued it meanwhile and it ran
+    // `since` of that after its last requeue, so it reached the head of a queue at vruntime
+    // 40 ms - since. A sleeper waking now is placed the 10 ms credit behind that.
+    struct Case {
+        std::uint64_t since;
+        std::uint64_t sleeper_vtime;
+    };
+    const auto c = GENERATE(values<Case>({
+        {40 * ms, 5 * ms},              // no requeue: virtual time is still 0, its own vtime
+        {10 * ms, 30 * ms - 10 * ms + 5 * ms}, // reached at 30 ms
+    }));
+    INFO("ran since placed " << c.since);
+    const auto inst = load();
+    const auto ref = inst->ref();
+    auto hog = make_task(1);
+    const auto sleeper = make_task(2);
+    (void)enqueue_one(ref, hog);
+    (void)enqueue_one(ref, sleeper);
+    hog = again(hog, 40 * ms);
+    hog.ran_since_placed_ns = c.since;
+    (void)enqueue_one(ref, hog);
+    CHECK(enqueue_one(ref, again(sleeper, 0, SCXD_TASK_WAKEUP)).vtime == c.sleeper_vtime);
 }

@@ -141,6 +141,7 @@ public:
             now_ += d.slice_ns;
             ran[d.pid] += d.slice_ns;
             t.sum_exec_runtime += d.slice_ns;
+            t.ran_since_placed_ns = d.slice_ns;
             t.flags = 0;
             t.enqueue_ns = now_;
             REQUIRE(ref_.on_enqueue(t) == 0);
