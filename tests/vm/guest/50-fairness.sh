@@ -2,8 +2,8 @@
 # Issue 4: the vruntime and weighted policies against the kernel's own scheduler (EEVDF),
 # in one boot. CPU time per hog is what the kernel accounted to it (CLOCK_PROCESS_CPUTIME_ID,
 # printed by `spin`). Checks:
-#   three equal hogs on two CPUs: max/min <= 1.05 (total >= 0.99 x EEVDF's: reported, enforced
-#   only with SCXD_STRICT_TARGETS=1 until the daemon's per-slice cost is cut)
+#   three equal hogs on two CPUs: max/min <= 1.05, total >= 0.975 x EEVDF's (the 0.99 target
+#   is reported as TARGET-MET / TARGET-GAP, enforced with SCXD_STRICT_TARGETS=1)
 #   two nice-0 + two nice-5 hogs: nice0/nice5 CPU ratio within 10% of EEVDF's (about 3.06)
 #   weighted, uid 1000 : uid 2000 = 3 : 1 (two hogs each): ratio 3 +- 10%
 # shellcheck source=tests/vm/guest/lib.sh
@@ -99,13 +99,18 @@ assert_attached_since "$seq"
 stop_scxd
 info "vruntime: three hogs total $vr_total ns ($(calc "$vr_total / $eevdf_total") x EEVDF, max/min $vr_spread), nice0/nice5 $vr_nice ($(calc "$vr_nice / $eevdf_nice") x EEVDF)"
 check "$vr_spread <= 1.05" "vruntime: three equal hogs got max/min $vr_spread (> 1.05)"
-# Known gap (docs/performance.md): under TCG the daemon's own CPU time (one run per slice end,
-# about 1.3 ms each) costs the hogs 5-8%; issue 4's 0.99 target is enforced with
-# SCXD_STRICT_TARGETS=1 and otherwise reported with the breakdown printed above.
+# Issue 4's 0.99 target: met in runs since BPF requeues hogs itself (0.991x - 0.992x on a
+# quiet host), but single runs move by about half a percent, so CI enforces a floor that
+# catches the daemon going back to one run per slice end (0.97x - 0.98x), and reports the
+# target; SCXD_STRICT_TARGETS=1 enforces it.
+ratio=$(calc "$vr_total / $eevdf_total")
+check "$ratio >= 0.975" "vruntime: three hogs got ${ratio} x EEVDF's CPU (< 0.975: is the daemon back on every slice end?)"
 if [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
-    check "$vr_total >= 0.99 * $eevdf_total" "vruntime: three hogs got $(calc "$vr_total / $eevdf_total") x EEVDF's CPU (< 0.99)"
+    check "$ratio >= 0.99" "vruntime: three hogs got ${ratio} x EEVDF's CPU (< 0.99)"
+elif [ "$(awk "BEGIN { print ($ratio >= 0.99) ? 1 : 0 }")" = 1 ]; then
+    info "TARGET-MET vruntime total CPU ${ratio} x EEVDF (target >= 0.99)"
 else
-    info "TARGET-GAP vruntime total CPU $(calc "$vr_total / $eevdf_total") x EEVDF (target >= 0.99)"
+    info "TARGET-GAP vruntime total CPU ${ratio} x EEVDF (target >= 0.99)"
 fi
 check "$vr_nice >= 0.9 * $eevdf_nice && $vr_nice <= 1.1 * $eevdf_nice" \
     "vruntime: nice0/nice5 ratio $vr_nice not within 10% of EEVDF's $eevdf_nice"
