@@ -174,6 +174,33 @@ static __always_inline void preempt_for_daemon(s32 cpu)
 }
 
 /*
+ * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
+ * only at its next slice end, which for a woken task (often one that may run only there)
+ * can be a whole slice: unless this CPU is the one (it dispatches next anyway), preempt it
+ * (rate-limited, preempt_for_wakeup()). Which task then runs is still the policy's order:
+ * the preempted one goes back through user space and the CPU picks the lowest vtime.
+ */
+static __always_inline void run_decision_on(s32 cpu, bool woken)
+{
+	if (scx_bpf_test_and_clear_cpu_idle(cpu))
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	else if (woken && cpu != bpf_get_smp_processor_id())
+		preempt_for_wakeup(cpu, &decision_preempt_ns);
+}
+
+/* Insert a decided task by vtime into `dsq` (a CPU's own or the shared DSQ) and get a CPU to
+ * take it. */
+static __always_inline void insert_decided(struct task_struct *p, u64 dsq, u64 slice, u64 vtime,
+					   u64 enq_flags, bool woken)
+{
+	scxd_insert_vtime(p, dsq, slice, vtime, enq_flags);
+	if (dsq == SCXD_DSQ_SHARED)
+		kick_idle_cpu(p);
+	else
+		run_decision_on((s32)dsq, woken);
+}
+
+/*
  * Standing decisions: a decision may say where its task goes when it uses its slice and stays
  * runnable (scxd_decision.requeue_scale / requeue_max): at its vtime grown by the CPU time it
  * used, on the same queue with the same slice. At such a slice end BPF keeps the task on its
@@ -182,16 +209,39 @@ static __always_inline void preempt_for_daemon(s32 cpu)
  * (most of the daemon's runs under CPU hogs). A wakeup, a weight or affinity change or the
  * kernel moving the task sends it to user space as before.
  */
-static __always_inline struct task_ctx *standing_ctx(struct task_struct *p)
+static __always_inline bool standing(const struct task_struct *p, const struct task_ctx *tctx)
 {
-	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	if (!tctx->rq_scale || p->scx.weight != tctx->rq_weight)
+		return false;
+	return tctx->rq_dsq == SCXD_DSQ_SHARED ||
+	       (tctx->rq_dsq < nr_cpus && bpf_cpumask_test_cpu((u32)tctx->rq_dsq, p->cpus_ptr));
+}
 
-	if (!tctx || !tctx->rq_scale || p->scx.weight != tctx->rq_weight)
-		return NULL;
-	if (tctx->rq_dsq != SCXD_DSQ_SHARED &&
-	    (tctx->rq_dsq >= nr_cpus || !bpf_cpumask_test_cpu((u32)tctx->rq_dsq, p->cpus_ptr)))
-		return NULL;
-	return tctx;
+/* Arm the standing decision of a decision being inserted (the daemon zeroes both requeue
+ * members unless both are set). */
+static __always_inline void arm_standing(const struct task_struct *p, struct task_ctx *tctx,
+					 const struct scxd_dispatch *d, u64 dsq)
+{
+	tctx->rq_vtime = d->vtime;
+	tctx->rq_exec = p->se.sum_exec_runtime;
+	tctx->rq_slice = d->slice_ns;
+	tctx->rq_dsq = dsq;
+	tctx->rq_scale = d->requeue_scale;
+	tctx->rq_left = d->requeue_max;
+	tctx->rq_weight = p->scx.weight;
+}
+
+/* A wakeup ends the standing decision: sleeping changes what the policy would decide. */
+static __always_inline void disarm_standing(struct task_ctx *tctx)
+{
+	if (tctx)
+		tctx->rq_scale = 0;
+}
+
+/* The standing decision allows another slice end without user space. */
+static __always_inline bool may_requeue(const struct task_struct *p, const struct task_ctx *tctx)
+{
+	return tctx && standing(p, tctx) && tctx->rq_left;
 }
 
 /* Its vtime after the CPU time it used since it got its place in line. */
@@ -228,16 +278,11 @@ static __always_inline bool waits_ahead(u64 dsq, u64 vtime)
  * requeue_max too: a policy's estimates (which tasks compete, virtual time) need to see every
  * task that keeps running now and then.
  */
-static __always_inline bool keep_prev(struct task_struct *prev, s32 cpu)
+static __always_inline bool keep_prev(struct task_struct *prev, struct task_ctx *tctx, s32 cpu)
 {
-	struct task_ctx *tctx;
 	u64 vtime;
 
-	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) || is_daemon(prev) ||
-	    !bpf_ksym_exists(scx_bpf_dsq_peek))
-		return false;
-	tctx = standing_ctx(prev);
-	if (!tctx || !tctx->rq_left || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
+	if (!may_requeue(prev, tctx) || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
 		return false;
 	vtime = requeue_vtime(prev, tctx);
 	if (waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime))
@@ -247,36 +292,16 @@ static __always_inline bool keep_prev(struct task_struct *prev, s32 cpu)
 	return true;
 }
 
-static __always_inline void run_decision_on(s32 cpu, bool woken);
-
 /* ops.enqueue() of a task that stayed runnable (not a wakeup): back in line by itself. */
-static __always_inline bool requeue(struct task_struct *p, u64 enq_flags)
+static __always_inline bool requeue(struct task_struct *p, struct task_ctx *tctx, u64 enq_flags)
 {
-	struct task_ctx *tctx;
-
-	if (enq_flags & (SCX_ENQ_WAKEUP | SCX_ENQ_REENQ))
-		return false;
-	tctx = standing_ctx(p);
-	if (!tctx || !tctx->rq_left)
+	if ((enq_flags & SCX_ENQ_REENQ) || !may_requeue(p, tctx))
 		return false;
 	tctx->enq_gen++; /* a decision still on its way is for an older place */
 	tctx->woken = false;
 	requeue_advance(p, tctx, requeue_vtime(p, tctx));
-	scxd_insert_vtime(p, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags);
-	if (tctx->rq_dsq == SCXD_DSQ_SHARED)
-		kick_idle_cpu(p);
-	else
-		run_decision_on((s32)tctx->rq_dsq, false);
+	insert_decided(p, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags, false);
 	return true;
-}
-
-/* A wakeup ends the standing decision: sleeping changes what the policy would decide. */
-static __always_inline void disarm_requeue(struct task_struct *p)
-{
-	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
-
-	if (tctx)
-		tctx->rq_scale = 0;
 }
 
 s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -284,7 +309,7 @@ s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
 	bool is_idle = false;
 	s32 cpu;
 
-	disarm_requeue(p);
+	disarm_standing(bpf_task_storage_get(&task_ctxs, p, 0, 0));
 	if (!builtin_idle || is_daemon(p))
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
@@ -369,13 +394,13 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		COUNT(kernel_dispatches);
 		return;
 	}
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 	if (enq_flags & SCX_ENQ_WAKEUP)
-		disarm_requeue(p);
-	else if (requeue(p, enq_flags))
+		disarm_standing(tctx);
+	else if (requeue(p, tctx, enq_flags))
 		return;
 	if (run_on_idle_cpu(p, enq_flags))
 		return;
-	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 	q = bpf_ringbuf_reserve(&queued, sizeof(*q), 0);
 	if (!q || !tctx) {
 		if (q)
@@ -438,21 +463,6 @@ static __always_inline u64 decision_dsq(struct task_struct *p, s32 cpu)
 	return SCXD_DSQ_SHARED;
 }
 
-/*
- * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
- * only at its next slice end, which for a woken task (often one that may run only there)
- * can be a whole slice: unless this CPU is the one (it dispatches next anyway), preempt it
- * (rate-limited, preempt_for_wakeup()). Which task then runs is still the policy's order:
- * the preempted one goes back through user space and the CPU picks the lowest vtime.
- */
-static __always_inline void run_decision_on(s32 cpu, bool woken)
-{
-	if (scx_bpf_test_and_clear_cpu_idle(cpu))
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else if (woken && cpu != bpf_get_smp_processor_id())
-		preempt_for_wakeup(cpu, &decision_preempt_ns);
-}
-
 struct drain_ctx {
 	u32 n;
 };
@@ -481,18 +491,8 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 		goto out;
 	}
 	dsq = decision_dsq(p, d.cpu);
-	tctx->rq_vtime = d.vtime;
-	tctx->rq_exec = p->se.sum_exec_runtime;
-	tctx->rq_slice = d.slice_ns;
-	tctx->rq_dsq = dsq;
-	tctx->rq_scale = d.requeue_max ? d.requeue_scale : 0;
-	tctx->rq_left = d.requeue_max;
-	tctx->rq_weight = p->scx.weight;
-	scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
-	if (dsq == SCXD_DSQ_SHARED)
-		kick_idle_cpu(p);
-	else
-		run_decision_on((s32)dsq, tctx->woken);
+	arm_standing(p, tctx, &d, dsq);
+	insert_decided(p, dsq, d.slice_ns, d.vtime, 0, tctx->woken);
 	COUNT(user_dispatches);
 	bpf_task_release(p);
 out:
@@ -509,25 +509,32 @@ out:
  * then it may wait a turn it was due, which its vruntime makes up for later, instead of the
  * daemon waiting in its queue for every such slice end.
  */
-static __always_inline bool prev_goes_to_user(struct task_struct *prev)
+static __always_inline bool prev_goes_to_user(const struct task_struct *prev,
+					      const struct task_ctx *tctx)
 {
-	return prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_daemon(prev) &&
-	       !is_percpu_kthread(prev) && !is_reclaim_kthread(prev) && !standing_ctx(prev);
+	return prev && !is_daemon(prev) && !is_percpu_kthread(prev) &&
+	       !is_reclaim_kthread(prev) && !(tctx && standing(prev, tctx));
 }
 
 void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct drain_ctx dctx = {};
+	struct task_ctx *ptctx = NULL;
 
 	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, 0);
 
+	/* prev still runnable: its slice ended (or it was preempted) */
+	if (prev && (prev->scx.flags & SCX_TASK_QUEUED))
+		ptctx = bpf_task_storage_get(&task_ctxs, prev, 0, 0);
+	else
+		prev = NULL;
 	/* The daemon first while tasks wait for it: everything else depends on it. */
-	if ((tasks_waiting_for_daemon() || prev_goes_to_user(prev) || daemon_overdue()) &&
+	if ((tasks_waiting_for_daemon() || prev_goes_to_user(prev, ptctx) || daemon_overdue()) &&
 	    scxd_move_to_local(SCXD_DSQ_DAEMON)) {
 		COUNT(daemon_dispatches);
 		return;
 	}
-	if (keep_prev(prev, cpu))
+	if (prev && keep_prev(prev, ptctx, cpu))
 		return;
 	if (scxd_move_to_local(cpu))
 		return;

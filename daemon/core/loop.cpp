@@ -77,8 +77,9 @@ bool Loop::sanitize(scxd_decision &d)
         d.slice_ns = options_.default_slice_ns; // never the kernel's "keep current slice"
     if (d.vtime == 0)
         d.vtime = ++fifo_seq_;
-    if (d.requeue_scale == 0)
-        d.requeue_max = 0;
+    // A standing decision needs both; BPF and the simulator take them as they come.
+    if (d.requeue_scale == 0 || d.requeue_max == 0)
+        d.requeue_scale = d.requeue_max = 0;
     d.requeue_max = std::min(d.requeue_max, SCXD_REQUEUE_MAX);
     return true;
 }

@@ -167,21 +167,12 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
             to_cpu = true;
         }
         const auto c = static_cast<std::uint32_t>(to_cpu ? target : 0);
-        place(*t, to_cpu ? DsqKind::cpu : DsqKind::shared, c, d->vtime, d->slice_ns);
-        t->rq_vtime = d->vtime;
-        t->rq_exec = t->sum_exec;
-        t->rq_slice = d->slice_ns;
-        t->rq_kind = t->dsq;
-        t->rq_cpu = c;
-        t->rq_scale = d->requeue_max > 0 ? d->requeue_scale : 0;
-        t->rq_left = d->requeue_max;
+        const auto kind = to_cpu ? DsqKind::cpu : DsqKind::shared;
         SIM_TRACE("decision for {}: cpu {} vtime {} slice {} -> {}", who(*t), d->cpu, d->vtime,
               short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)
                                   : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
-        if (to_cpu)
-            run_decision_on(c, self, t->woke);
-        else
-            kick_idle(t->allowed);
+        arm_standing(*t, *d, kind, c);
+        insert_decided(*t, kind, c, d->vtime, d->slice_ns, self, t->woke);
         ++inserted;
     }
     return inserted;
@@ -199,10 +190,39 @@ void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
         SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
-// standing_ctx() in BPF: the decision said where the task goes at its slice end.
+// insert_decided() in BPF: into a CPU's own or the shared queue, and a CPU to take it.
+void Machine::insert_decided(SimTask &t, DsqKind kind, std::uint32_t c, std::uint64_t vtime,
+                             std::uint64_t slice, std::uint32_t self, bool woken)
+{
+    place(t, kind, c, vtime, slice);
+    if (kind == DsqKind::cpu)
+        run_decision_on(c, self, woken);
+    else
+        kick_idle(t.allowed);
+}
+
+// arm_standing() in BPF (the loop zeroes both requeue members unless both are set).
+void Machine::arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std::uint32_t c)
+{
+    t.rq_vtime = d.vtime;
+    t.rq_exec = t.sum_exec;
+    t.rq_slice = d.slice_ns;
+    t.rq_kind = kind;
+    t.rq_cpu = c;
+    t.rq_scale = d.requeue_scale;
+    t.rq_left = d.requeue_max;
+}
+
+// standing() in BPF: the decision said where the task goes at its slice end.
 bool Machine::standing(const SimTask &t) const
 {
     return t.rq_scale > 0 && (t.rq_kind != DsqKind::cpu || t.allowed.test(t.rq_cpu));
+}
+
+// may_requeue() in BPF.
+bool Machine::may_requeue(const SimTask &t) const
+{
+    return standing(t) && t.rq_left > 0;
 }
 
 std::uint64_t Machine::requeue_vtime(const SimTask &t) const
@@ -221,7 +241,7 @@ void Machine::requeue_advance(SimTask &t, std::uint64_t vtime)
 // keep_prev() in BPF: nothing waiting here is due before prev, so it keeps the CPU.
 bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
 {
-    if (!standing(prev) || prev.rq_left == 0 || !fallback_.empty())
+    if (!may_requeue(prev) || !fallback_.empty())
         return false;
     const auto vtime = requeue_vtime(prev);
     const auto any = [](std::int32_t) { return true; }; // scx_bpf_dsq_peek: the head
@@ -238,16 +258,12 @@ bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
 // requeue() in BPF: a task that stays runnable goes back in line without user space.
 bool Machine::requeue(SimTask &t, std::uint32_t self)
 {
-    if (!standing(t) || t.rq_left == 0)
+    if (!may_requeue(t))
         return false;
     ++t.gen; // a decision still on its way is for an older place
     requeue_advance(t, requeue_vtime(t));
-    place(t, t.rq_kind, t.rq_cpu, t.rq_vtime, t.rq_slice);
     SIM_TRACE("{} requeued by BPF at vtime {} ({} more)", who(t), t.rq_vtime, t.rq_left);
-    if (t.rq_kind == DsqKind::cpu)
-        run_decision_on(t.rq_cpu, self, false);
-    else
-        kick_idle(t.allowed);
+    insert_decided(t, t.rq_kind, t.rq_cpu, t.rq_vtime, t.rq_slice, self, false);
     return true;
 }
 

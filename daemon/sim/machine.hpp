@@ -194,7 +194,11 @@ private:
     std::uint32_t insert_decisions(std::uint32_t self);
     void run_decision_on(std::uint32_t cpu, std::uint32_t self, bool woken);
     Pick pick_next(std::uint32_t cpu, SimTask *prev);
+    void insert_decided(SimTask &t, DsqKind kind, std::uint32_t cpu, std::uint64_t vtime,
+                        std::uint64_t slice, std::uint32_t self, bool woken);
+    void arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std::uint32_t cpu);
     [[nodiscard]] bool standing(const SimTask &t) const;
+    [[nodiscard]] bool may_requeue(const SimTask &t) const;
     [[nodiscard]] std::uint64_t requeue_vtime(const SimTask &t) const;
     void requeue_advance(SimTask &t, std::uint64_t vtime);
     bool keep_prev(std::uint32_t cpu, SimTask &prev);
