@@ -637,12 +637,13 @@ TEST_CASE("swap_policy: tasks the new policy refuses still run", "[loop][swap]")
 TEST_CASE("requeue settings reach the kernel capped, and only with a scale", "[loop]")
 {
     struct Case {
-        std::uint32_t scale, max, want_max;
+        std::uint32_t scale, max, want_scale, want_max;
     };
     const auto c = GENERATE(Catch::Generators::values<Case>({
-        {65536, 3, 3},
-        {65536, 1000, SCXD_REQUEUE_MAX},
-        {0, 5, 0},
+        {65536, 3, 65536, 3},
+        {65536, 1000, 65536, SCXD_REQUEUE_MAX},
+        {0, 5, 0, 0},
+        {65536, 0, 0, 0}, // neither: a scale alone would arm nothing
     }));
     FakeBackend backend;
     ScriptedPolicy policy;
@@ -654,7 +655,7 @@ TEST_CASE("requeue settings reach the kernel capped, and only with a scale", "[l
     backend.queue(scxd::test::make_task(7));
     (void)loop.run_pass();
     REQUIRE(backend.dispatched().size() == 1);
-    CHECK(backend.dispatched()[0].requeue_scale == c.scale);
+    CHECK(backend.dispatched()[0].requeue_scale == c.want_scale);
     CHECK(backend.dispatched()[0].requeue_max == c.want_max);
 }
 
