@@ -7,7 +7,9 @@
 
 scxd policies | grep -q '^wakeup-first .*abi 1\.' || fail "scxd policies does not list wakeup-first: $(scxd policies 2>&1)"
 start_scxd --policy wakeup-first
+seq=$(enable_seq)
 hackbench -g 2 -l 100 >/dev/null || fail "hackbench failed under the example policy"
+assert_attached_since "$seq" # the kernel kept it all along: no ejection during the work
 ud=$(stat_value user_dispatches)
 assert_eq "$(stat_value policy)" wakeup-first "active policy"
 stop_scxd
