@@ -57,6 +57,11 @@ void Loop::swap_policy(PolicyRef next)
     custody_.clear();
     policy_ = next;
     on_fallback_ = false;
+    // Each policy's vtimes are its own (a vruntime clock starts at 0, FIFO counts decisions):
+    // shift the new one's past every vtime sent so far, or the tasks the old one already
+    // queued would wait behind all of the new one's and starve.
+    vtime_base_ = max_vtime_;
+    fifo_seq_ = 0;
     sent_in_drain_ = 0;
     for (const auto &t : held)
         offer(t);
@@ -77,6 +82,9 @@ bool Loop::sanitize(scxd_decision &d)
         d.slice_ns = options_.default_slice_ns; // never the kernel's "keep current slice"
     if (d.vtime == 0)
         d.vtime = ++fifo_seq_;
+    d.vtime += vtime_base_;
+    if (static_cast<std::int64_t>(d.vtime - max_vtime_) > 0) // the kernel's order: mod 2^64
+        max_vtime_ = d.vtime;
     // A standing decision needs both; BPF and the simulator take them as they come.
     if (d.requeue_scale == 0 || d.requeue_max == 0)
         d.requeue_scale = d.requeue_max = 0;

@@ -119,6 +119,8 @@ private:
     std::size_t sent_in_drain_ = 0; // refused tasks sent during this pass's drain
     std::size_t requeued_in_drain_ = 0; // drained tasks without SCXD_TASK_WAKEUP
     std::uint64_t fifo_seq_ = 0;         // vtime for decisions that leave it 0 (FIFO)
+    std::uint64_t vtime_base_ = 0;       // added to this policy's vtimes (swap_policy())
+    std::uint64_t max_vtime_ = 0;        // the latest vtime sent, in the kernel's order
     Counters own_;
 };
 

@@ -634,6 +634,41 @@ TEST_CASE("swap_policy: tasks the new policy refuses still run", "[loop][swap]")
     CHECK(loop.counters().policy_rejected == 5);
 }
 
+TEST_CASE("swap_policy: the new policy's vtimes come after every one sent before", "[loop][swap]")
+{
+    // A vruntime clock far along, then a FIFO (or a fresh clock from 0): without the shift
+    // the tasks the old policy queued would wait behind every new decision.
+    FakeBackend backend;
+    ScriptedPolicy old_policy;
+    old_policy.rewrite = [](scxd_decision &d) { d.vtime = 10'000'000'000ULL + d.pid; };
+    Loop loop(backend, old_policy.ref(), options());
+    backend.queue_pids(1, 5);
+    (void)loop.run_pass();
+    REQUIRE(backend.dispatched().size() == 5);
+    const std::uint64_t old_max = backend.dispatched().back().vtime;
+
+    ScriptedPolicy fifo;
+    loop.swap_policy(fifo.ref());
+    backend.queue_pids(6, 10);
+    (void)loop.run_pass();
+    REQUIRE(backend.dispatched().size() == 10);
+    std::uint64_t prev = old_max;
+    for (std::size_t i = 5; i < 10; ++i) {
+        const std::uint64_t v = backend.dispatched()[i].vtime;
+        CHECK(static_cast<std::int64_t>(v - prev) > 0); // after the old ones, still FIFO
+        prev = v;
+    }
+
+    ScriptedPolicy fresh_clock;
+    fresh_clock.rewrite = [](scxd_decision &d) { d.vtime = 1 + d.pid; };
+    loop.swap_policy(fresh_clock.ref());
+    backend.queue_pids(11, 12);
+    (void)loop.run_pass();
+    REQUIRE(backend.dispatched().size() == 12);
+    CHECK(static_cast<std::int64_t>(backend.dispatched()[10].vtime - prev) > 0);
+    CHECK(backend.dispatched()[11].vtime - backend.dispatched()[10].vtime == 1);
+}
+
 TEST_CASE("requeue settings reach the kernel capped, and only with a scale", "[loop]")
 {
     struct Case {

@@ -41,7 +41,26 @@ grep -q 'reload failed, keeping the current policy' /tmp/scxd.err ||
     fail "no log line for the failed reload: $(tail -3 /tmp/scxd.err)"
 assert_attached_since "$seq"
 
+# vruntime -> fifo with more hogs than CPUs. vruntime queued its tasks at vtimes in ns of
+# virtual time and FIFO counts decisions: unless the daemon shifts the new policy's vtimes
+# past the old one's, a hog vruntime queued waits behind every FIFO decision, and the
+# kernel's watchdog ejects scxd within 10 s.
+hogs=""
+for i in 1 2 3; do (spin 16 >"/tmp/swap-hog.$i") & hogs="$hogs $!"; done
+sleep "$(scaled 3)"
+printf 'policy = "fifo"\n' >"$conf"
+kill -HUP "$SCXD_PID"
+wait_policy fifo
+info "swapped vruntime -> fifo under three hogs and hackbench"
+for h in $hogs; do wait "$h" || fail "CPU hog failed across the vruntime -> fifo swap"; done
+assert_attached_since "$seq"
+for i in 1 2 3; do
+    cpu=$(sed -n 's/^cpu_ns=//p' "/tmp/swap-hog.$i")
+    [ "${cpu:-0}" -gt 1000000000 ] || fail "hog $i got ${cpu:-0} ns of CPU in 16 s across the swap"
+done
+assert_eq "$(stat_value policy_swaps)" 2 "policy_swaps after two reloads"
+
 wait "$load" || fail "hackbench loop failed across the swap"
 wait "$hog" || fail "CPU hog failed across the swap"
 stop_scxd
-assert_eq "$(summary_value policy_swaps)" 1 "policy_swaps in the summary line"
+assert_eq "$(summary_value policy_swaps)" 2 "policy_swaps in the summary line"
