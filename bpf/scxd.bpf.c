@@ -4,7 +4,8 @@
  * user-space daemon through a ring buffer and inserts the daemon's decisions, read from a
  * user ring buffer, into dispatch queues. It never decides order itself; it places a task
  * without user space only where waiting would deadlock or be pointless (the daemon's own
- * threads, per-CPU kernel threads, a wakeup that finds an idle CPU, a full ring).
+ * threads, per-CPU kernel threads, a wakeup that finds an idle CPU, a full ring), or where
+ * the policy's last decision for the task says what it would decide (standing decisions).
  */
 #include "vmlinux.h"
 
@@ -68,6 +69,12 @@ u64 last_wakeup_queued; /* counters.queued right after the latest wakeup record 
 s32 last_wakeup_cpu; /* the CPU of that woken task: where to preempt for the daemon */
 u64 daemon_preempt_ns; /* when a CPU was last preempted for the daemon */
 u64 decision_preempt_ns; /* ... for a woken task's decision (see run_decision_on()) */
+/* Each CPU's virtual time, for standing wakeups: the vtime of the task it last took from a
+ * vtime-ordered DSQ or kept (take(), keep_prev()). Per CPU, as CFS keeps min_vruntime per
+ * runqueue: a pinned task competes with what runs on its CPU, and CPUs drift apart (one
+ * with a pinned waker as well as a hog runs its hog slower), so one machine-wide clock would
+ * place the waker behind its own CPU's hog. */
+u64 cpu_vtime[SCXD_MAX_CPUS];
 
 struct task_ctx {
 	u64 enq_gen; /* bumped at every enqueue; a decision must echo the latest */
@@ -81,6 +88,8 @@ struct task_ctx {
 	u32 rq_scale; /* vtime per ns of CPU time, << 16; 0: no standing decision */
 	u32 rq_left; /* requeues left before it goes back to user space */
 	u32 rq_weight; /* its weight at the decision: a change goes to user space */
+	u32 rq_flags; /* SCXD_D_WAKEUPS: wakeups are placed too (place_woken()) */
+	u64 rq_lag; /* ... at most this far behind its CPU's cpu_vtime */
 };
 
 struct {
@@ -176,28 +185,29 @@ static __always_inline void preempt_for_daemon(s32 cpu)
 /*
  * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
  * only at its next slice end, which for a woken task (often one that may run only there)
- * can be a whole slice: unless this CPU is the one (it dispatches next anyway), preempt it
- * (rate-limited, preempt_for_wakeup()). Which task then runs is still the policy's order:
- * the preempted one goes back through user space and the CPU picks the lowest vtime.
+ * can be a whole slice: unless this CPU is the one that dispatches next anyway (`self`, in
+ * ops.dispatch()), preempt it (rate-limited, preempt_for_wakeup()). Which task then runs is
+ * still the policy's order: the preempted one goes back in line and the CPU picks the lowest
+ * vtime.
  */
-static __always_inline void run_decision_on(s32 cpu, bool woken)
+static __always_inline void run_decision_on(s32 cpu, bool woken, s32 self)
 {
 	if (scx_bpf_test_and_clear_cpu_idle(cpu))
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else if (woken && cpu != bpf_get_smp_processor_id())
+	else if (woken && cpu != self)
 		preempt_for_wakeup(cpu, &decision_preempt_ns);
 }
 
 /* Insert a decided task by vtime into `dsq` (a CPU's own or the shared DSQ) and get a CPU to
  * take it. */
 static __always_inline void insert_decided(struct task_struct *p, u64 dsq, u64 slice, u64 vtime,
-					   u64 enq_flags, bool woken)
+					   u64 enq_flags, bool woken, s32 self)
 {
 	scxd_insert_vtime(p, dsq, slice, vtime, enq_flags);
 	if (dsq == SCXD_DSQ_SHARED)
 		kick_idle_cpu(p);
 	else
-		run_decision_on((s32)dsq, woken);
+		run_decision_on((s32)dsq, woken, self);
 }
 
 /*
@@ -206,8 +216,9 @@ static __always_inline void insert_decided(struct task_struct *p, u64 dsq, u64 s
  * used, on the same queue with the same slice. At such a slice end BPF keeps the task on its
  * CPU when nothing waiting there is due before it, and otherwise puts it back in line itself,
  * up to requeue_max times in a row, instead of a round trip through the daemon per slice end
- * (most of the daemon's runs under CPU hogs). A wakeup, a weight or affinity change or the
- * kernel moving the task sends it to user space as before.
+ * (most of the daemon's runs under CPU hogs). With SCXD_D_WAKEUPS its wakeups count against
+ * the same budget (place_woken()); without it a wakeup ends the standing decision. A weight or
+ * affinity change or the kernel moving the task sends it to user space as before.
  */
 static __always_inline bool standing(const struct task_struct *p, const struct task_ctx *tctx)
 {
@@ -229,12 +240,15 @@ static __always_inline void arm_standing(const struct task_struct *p, struct tas
 	tctx->rq_scale = d->requeue_scale;
 	tctx->rq_left = d->requeue_max;
 	tctx->rq_weight = p->scx.weight;
+	tctx->rq_flags = d->requeue_flags;
+	tctx->rq_lag = d->wake_lag;
 }
 
-/* A wakeup ends the standing decision: sleeping changes what the policy would decide. */
+/* A wakeup ends a standing decision that does not cover wakeups: sleeping changes what the
+ * policy would decide. */
 static __always_inline void disarm_standing(struct task_ctx *tctx)
 {
-	if (tctx)
+	if (tctx && !(tctx->rq_flags & SCXD_D_WAKEUPS))
 		tctx->rq_scale = 0;
 }
 
@@ -258,7 +272,12 @@ static __always_inline void requeue_advance(const struct task_struct *p, struct 
 	tctx->rq_vtime = vtime;
 	tctx->rq_exec = p->se.sum_exec_runtime;
 	tctx->rq_left--;
-	COUNT(kernel_requeues);
+}
+
+static __always_inline void cpu_vtime_set(s32 cpu, u64 vtime)
+{
+	if (cpu >= 0 && cpu < SCXD_MAX_CPUS)
+		cpu_vtime[cpu] = vtime;
 }
 
 /* A task waits in `dsq` ahead of `vtime`. */
@@ -288,6 +307,8 @@ static __always_inline bool keep_prev(struct task_struct *prev, struct task_ctx 
 	if (waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime))
 		return false;
 	requeue_advance(prev, tctx, vtime);
+	COUNT(kernel_requeues);
+	cpu_vtime_set(cpu, vtime);
 	prev->scx.slice = tctx->rq_slice;
 	return true;
 }
@@ -300,7 +321,40 @@ static __always_inline bool requeue(struct task_struct *p, struct task_ctx *tctx
 	tctx->enq_gen++; /* a decision still on its way is for an older place */
 	tctx->woken = false;
 	requeue_advance(p, tctx, requeue_vtime(p, tctx));
-	insert_decided(p, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags, false);
+	COUNT(kernel_requeues);
+	insert_decided(p, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags, false, -1);
+	return true;
+}
+
+/*
+ * ops.enqueue() of a woken task whose standing decision covers wakeups (SCXD_D_WAKEUPS): in
+ * line by itself, where the policy would put it: at its own vtime, or rq_lag behind the
+ * virtual time of the CPU it goes to (its own CPU's for the shared DSQ) if it slept longer
+ * than that (a vruntime policy's sleeper credit). A pinned task's busy CPU is preempted for it
+ * as for a decision, this CPU included (the wakeup usually comes from its own timer). Needs
+ * scx_bpf_dsq_peek(), without which cpu_vtime does not move.
+ */
+static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *tctx,
+					u64 enq_flags)
+{
+	u64 vtime, floor;
+	s32 cpu;
+
+	if (!bpf_ksym_exists(scx_bpf_dsq_peek) || !may_requeue(p, tctx) ||
+	    !(tctx->rq_flags & SCXD_D_WAKEUPS))
+		return false;
+	cpu = tctx->rq_dsq < nr_cpus ? (s32)tctx->rq_dsq : scx_bpf_task_cpu(p);
+	if (cpu < 0 || cpu >= SCXD_MAX_CPUS)
+		return false;
+	vtime = requeue_vtime(p, tctx);
+	floor = cpu_vtime[cpu] - tctx->rq_lag;
+	if ((s64)(vtime - floor) < 0)
+		vtime = floor;
+	tctx->enq_gen++;
+	tctx->woken = true;
+	requeue_advance(p, tctx, vtime);
+	COUNT(kernel_wakeups);
+	insert_decided(p, tctx->rq_dsq, tctx->rq_slice, vtime, enq_flags, true, -1);
 	return true;
 }
 
@@ -401,6 +455,8 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	if (run_on_idle_cpu(p, enq_flags))
 		return;
+	if ((enq_flags & SCX_ENQ_WAKEUP) && place_woken(p, tctx, enq_flags))
+		return;
 	q = bpf_ringbuf_reserve(&queued, sizeof(*q), 0);
 	if (!q || !tctx) {
 		if (q)
@@ -492,7 +548,7 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 	}
 	dsq = decision_dsq(p, d.cpu);
 	arm_standing(p, tctx, &d, dsq);
-	insert_decided(p, dsq, d.slice_ns, d.vtime, 0, tctx->woken);
+	insert_decided(p, dsq, d.slice_ns, d.vtime, 0, tctx->woken, bpf_get_smp_processor_id());
 	COUNT(user_dispatches);
 	bpf_task_release(p);
 out:
@@ -516,6 +572,25 @@ static __always_inline bool prev_goes_to_user(const struct task_struct *prev,
 	       !is_reclaim_kthread(prev) && !(tctx && standing(prev, tctx));
 }
 
+/* Move the first task of a vtime-ordered `dsq` that may run here to this CPU, whose virtual
+ * time becomes the head's vtime (the task moved, unless the head may not run here). */
+static __always_inline bool take(u64 dsq)
+{
+	struct task_struct *head = NULL;
+	u64 vtime = 0;
+
+	if (bpf_ksym_exists(scx_bpf_dsq_peek)) {
+		head = scx_bpf_dsq_peek(dsq);
+		if (head)
+			vtime = head->scx.dsq_vtime;
+	}
+	if (!scxd_move_to_local(dsq))
+		return false;
+	if (head)
+		cpu_vtime_set(bpf_get_smp_processor_id(), vtime);
+	return true;
+}
+
 void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct drain_ctx dctx = {};
@@ -536,11 +611,11 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 	}
 	if (prev && keep_prev(prev, ptctx, cpu))
 		return;
-	if (scxd_move_to_local(cpu))
+	if (take(cpu))
 		return;
 	if (scxd_move_to_local(SCXD_DSQ_FALLBACK))
 		return;
-	if (scxd_move_to_local(SCXD_DSQ_SHARED))
+	if (take(SCXD_DSQ_SHARED))
 		return;
 	if (scxd_move_to_local(SCXD_DSQ_DAEMON))
 		COUNT(daemon_dispatches);

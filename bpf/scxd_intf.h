@@ -36,6 +36,9 @@ enum scxd_consts {
 #define SCXD_Q_KTHREAD (1u << 1)
 #define SCXD_Q_EXITED (1u << 2) /* not runnable: the task exited (policies forget it) */
 
+/* scxd_dispatch.requeue_flags (the values of policy.h's SCXD_REQUEUE_*) */
+#define SCXD_D_WAKEUPS (1u << 0)
+
 /* Kernel -> user: a task became runnable and waits for a decision. */
 struct scxd_queued {
 	s32 pid;
@@ -64,6 +67,11 @@ struct scxd_dispatch {
 	 * to requeue_max times, its vtime grown by its CPU time * requeue_scale / 65536. */
 	u32 requeue_scale;
 	u32 requeue_max;
+	/* SCXD_REQUEUE_WAKEUPS: its wakeups too (counted against requeue_max), at most
+	 * wake_lag behind its CPU's cpu_vtime. */
+	u32 requeue_flags;
+	u32 pad;
+	u64 wake_lag;
 };
 
 /* Counters, bumped by the BPF program; read by the daemon through the mmap'd .bss. */
@@ -80,6 +88,7 @@ struct scxd_counters {
 	u64 exits; /* exit notices sent to user space */
 	u64 wakeup_preempts; /* a CPU was preempted for a woken task: its record or its decision */
 	u64 kernel_requeues; /* a task put back in line (or kept running) by BPF after its slice */
+	u64 kernel_wakeups; /* a woken task put in line by BPF from its standing decision */
 };
 
 /* What the daemon writes for the BPF program (through the same mmap'd .bss). */

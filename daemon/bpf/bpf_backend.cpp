@@ -223,6 +223,7 @@ Counters BpfBackend::counters() const
     c.heartbeat_kicks = rd(k.heartbeat_kicks);
     c.wakeup_preempts = rd(k.wakeup_preempts);
     c.kernel_requeues = rd(k.kernel_requeues);
+    c.kernel_wakeups = rd(k.kernel_wakeups);
     c.exits = rd(k.exits);
     return c;
 }

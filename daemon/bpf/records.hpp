@@ -13,6 +13,8 @@
 
 namespace scxd {
 
+static_assert(SCXD_D_WAKEUPS == SCXD_REQUEUE_WAKEUPS, "scxd_intf.h and policy.h disagree");
+
 inline scxd_task task_from_queued(const scxd_queued &q) {
   scxd_task t{};
   t.pid = q.pid;
@@ -42,6 +44,9 @@ inline void fill_dispatch(scxd_dispatch &rec, const scxd_decision &d) {
   rec.enq_gen = d.cookie;
   rec.requeue_scale = d.requeue_scale;
   rec.requeue_max = d.requeue_max;
+  rec.requeue_flags = d.requeue_flags;
+  rec.pad = 0;
+  rec.wake_lag = d.wake_lag;
 }
 
 } // namespace scxd

@@ -19,6 +19,7 @@ struct Counters {
     std::uint64_t heartbeat_kicks = 0;
     std::uint64_t wakeup_preempts = 0; // CPUs preempted for a woken task (its record or decision)
     std::uint64_t kernel_requeues = 0; // tasks BPF put back in line after a slice, per the policy
+    std::uint64_t kernel_wakeups = 0;  // woken tasks BPF put in line, per the policy
     std::uint64_t exits = 0; // exit notices delivered to the policy
     // Daemon side.
     std::uint64_t scheduled = 0;        // decisions the policy returned

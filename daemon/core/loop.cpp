@@ -89,6 +89,10 @@ bool Loop::sanitize(scxd_decision &d)
     if (d.requeue_scale == 0 || d.requeue_max == 0)
         d.requeue_scale = d.requeue_max = 0;
     d.requeue_max = std::min(d.requeue_max, SCXD_REQUEUE_MAX);
+    d.requeue_flags = d.requeue_max > 0 ? d.requeue_flags & SCXD_REQUEUE_WAKEUPS : 0;
+    d.reserved0 = 0;
+    if ((d.requeue_flags & SCXD_REQUEUE_WAKEUPS) == 0)
+        d.wake_lag = 0;
     return true;
 }
 

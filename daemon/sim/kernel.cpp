@@ -43,7 +43,8 @@ void Machine::wake_task(SimTask &t, bool is_new)
 {
     t.runnable_since = now_;
     t.woke = !is_new;
-    t.rq_scale = 0; // a wakeup ends the standing decision
+    if ((t.rq_flags & SCXD_REQUEUE_WAKEUPS) == 0)
+        t.rq_scale = 0; // a wakeup ends a standing decision that does not cover wakeups
     if (w_.mode == Mode::builtin_idle && select_idle(t))
         return;
     enqueue(t, !is_new);
@@ -64,6 +65,8 @@ bool Machine::select_idle(SimTask &t)
 
 void Machine::enqueue(SimTask &t, bool wakeup)
 {
+    if (wakeup && place_woken(t))
+        return;
     scxd_task q{};
     q.pid = t.pid;
     q.prev_cpu = t.prev_cpu;
@@ -211,6 +214,8 @@ void Machine::arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std
     t.rq_cpu = c;
     t.rq_scale = d.requeue_scale;
     t.rq_left = d.requeue_max;
+    t.rq_flags = d.requeue_flags;
+    t.rq_lag = d.wake_lag;
 }
 
 // standing() in BPF: the decision said where the task goes at its slice end.
@@ -235,8 +240,8 @@ void Machine::requeue_advance(SimTask &t, std::uint64_t vtime)
     t.rq_vtime = vtime;
     t.rq_exec = t.sum_exec;
     --t.rq_left;
-    ++backend_.kernel().kernel_requeues;
 }
+
 
 // keep_prev() in BPF: nothing waiting here is due before prev, so it keeps the CPU.
 bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
@@ -252,6 +257,8 @@ bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
     if (ahead(cpus_[c].own) || ahead(shared_))
         return false;
     requeue_advance(prev, vtime);
+    ++backend_.kernel().kernel_requeues;
+    cpus_[c].vtime = vtime;
     return true;
 }
 
@@ -262,8 +269,32 @@ bool Machine::requeue(SimTask &t, std::uint32_t self)
         return false;
     ++t.gen; // a decision still on its way is for an older place
     requeue_advance(t, requeue_vtime(t));
+    ++backend_.kernel().kernel_requeues;
     SIM_TRACE("{} requeued by BPF at vtime {} ({} more)", who(t), t.rq_vtime, t.rq_left);
     insert_decided(t, t.rq_kind, t.rq_cpu, t.rq_vtime, t.rq_slice, self, false);
+    return true;
+}
+
+// place_woken() in BPF: a wakeup in line by itself, at most rq_lag behind the virtual time
+// of the CPU it goes to (its previous CPU's for the shared queue).
+bool Machine::place_woken(SimTask &t)
+{
+    if (!may_requeue(t) || (t.rq_flags & SCXD_REQUEUE_WAKEUPS) == 0)
+        return false;
+    const std::uint32_t c = t.rq_kind == DsqKind::cpu ? t.rq_cpu
+                                                      : static_cast<std::uint32_t>(t.prev_cpu);
+    if (c >= ncpus_)
+        return false;
+    std::uint64_t vtime = requeue_vtime(t);
+    const std::uint64_t floor = cpus_[c].vtime - t.rq_lag;
+    if (static_cast<std::int64_t>(vtime - floor) < 0)
+        vtime = floor;
+    ++t.gen;
+    requeue_advance(t, vtime);
+    ++backend_.kernel().kernel_wakeups;
+    SIM_TRACE("{} woken, placed by BPF at vtime {} ({} more)", who(t), vtime, t.rq_left);
+    // No CPU dispatches next here, so even the CPU the wakeup came from may be preempted.
+    insert_decided(t, t.rq_kind, t.rq_cpu, vtime, t.rq_slice, ncpus_, true);
     return true;
 }
 
@@ -297,12 +328,16 @@ Machine::Pick Machine::pick_next(std::uint32_t c, SimTask *prev)
         }
         if (prev != nullptr && keep_prev(c, *prev))
             return Pick{Next::keep, prev->pid};
-        if (auto e = cpu.own.first(fits))
+        if (auto e = cpu.own.first(fits)) {
+            cpu.vtime = e->vtime; // take() in BPF: the head's vtime
             return take(*e);
+        }
         if (auto e = fallback_.first(fits))
             return take(*e);
-        if (auto e = shared_.first(fits))
+        if (auto e = shared_.first(fits)) {
+            cpu.vtime = shared_.first([](std::int32_t) { return true; })->vtime;
             return take(*e);
+        }
         if (daemon_.state == Daemon::State::queued) {
             ++k.daemon_dispatches;
             return Pick{Next::daemon, 0};

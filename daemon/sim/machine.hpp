@@ -76,6 +76,8 @@ struct SimTask {
     std::uint32_t rq_cpu = 0;
     std::uint32_t rq_scale = 0;
     std::uint32_t rq_left = 0;
+    std::uint32_t rq_flags = 0; // SCXD_REQUEUE_WAKEUPS: place_woken()
+    std::uint64_t rq_lag = 0;
     // Its program (see tasks.cpp).
     std::uint64_t remaining = 0; // CPU time left in the current burst
     std::uint64_t iterations = 0;
@@ -103,6 +105,7 @@ struct SimCpu {
     Dsq own;   // the per-CPU DSQ decisions for this CPU go to
     std::uint32_t waiting_allowed = 0; // waiting tasks that may run here
     std::uint32_t placed_allowed = 0;  // ... of which have a decision
+    std::uint64_t vtime = 0; // cpu_vtime in BPF: of the task it last took by vtime or kept
 };
 
 enum class EventKind : std::uint8_t {
@@ -203,6 +206,7 @@ private:
     void requeue_advance(SimTask &t, std::uint64_t vtime);
     bool keep_prev(std::uint32_t cpu, SimTask &prev);
     bool requeue(SimTask &t, std::uint32_t self);
+    bool place_woken(SimTask &t);
     [[nodiscard]] bool daemon_overdue() const;
     void schedule(std::uint32_t cpu, Prev prev);
     void start(std::uint32_t cpu, const Pick &next);

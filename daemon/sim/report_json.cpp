@@ -121,6 +121,7 @@ void counters(Json &j, const Counters &c)
     j.member("heartbeat_kicks", c.heartbeat_kicks);
     j.member("wakeup_preempts", c.wakeup_preempts);
     j.member("kernel_requeues", c.kernel_requeues);
+    j.member("kernel_wakeups", c.kernel_wakeups);
     j.member("exits", c.exits);
     j.member("scheduled", c.scheduled);
     j.member("policy_rejected", c.policy_rejected);

@@ -35,6 +35,7 @@ constexpr std::array other_counters{
     CounterField{"heartbeat_kicks", &Counters::heartbeat_kicks},
     CounterField{"wakeup_preempts", &Counters::wakeup_preempts},
     CounterField{"kernel_requeues", &Counters::kernel_requeues},
+    CounterField{"kernel_wakeups", &Counters::kernel_wakeups},
     CounterField{"exits", &Counters::exits},
     CounterField{"policy_swaps", &Counters::policy_swaps},
     CounterField{"policy_rejected", &Counters::policy_rejected},

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define SCXD_POLICY_ABI_MAJOR 1
-#define SCXD_POLICY_ABI_MINOR 1
+#define SCXD_POLICY_ABI_MINOR 2
 
 /* The exported symbol's name for this major version, as a string (for dlsym). */
 #define SCXD_POLICY_ENTRY_SYMBOL "scxd_policy_entry_v1"
@@ -126,10 +126,31 @@ struct scxd_decision {
 	 */
 	uint32_t requeue_scale;
 	uint32_t requeue_max;
+	/*
+	 * ABI 1.2. Optional, and only with requeue_max: SCXD_REQUEUE_WAKEUPS lets the kernel also
+	 * place the task's wakeups, counted against requeue_max together with its slice ends
+	 * (0: every wakeup comes to `on_enqueue`). A woken task then goes back in line with the
+	 * same `cpu` and `slice_ns`, at its vtime grown as above but never more than `wake_lag`
+	 * behind the virtual time of the CPU it goes to (the vtime of the task that CPU last took
+	 * from a queue; the task's previous CPU when `cpu` is SCXD_CPU_ANY). That
+	 * is what a vruntime policy decides for a waking task, with its sleeper credit (in vtime
+	 * units, i.e. scaled by weight) as `wake_lag`; the kernel then skips the round trip
+	 * through the daemon that every wakeup on a busy machine costs otherwise (a pinned task's
+	 * CPU is preempted for it, as for a decision). Use it only when your vtimes are a
+	 * virtual time that all tasks share. Between two sightings your view of the task is old:
+	 * you see it again at the wakeup or slice end after those, with `sum_exec_runtime`
+	 * covering everything it ran meanwhile. Unknown bits are cleared by the daemon.
+	 */
+	uint32_t requeue_flags;
+	uint32_t reserved0; /* 0 */
+	uint64_t wake_lag;
 };
 
 /* The daemon's cap on scxd_decision.requeue_max. */
 #define SCXD_REQUEUE_MAX 16u
+
+/* Bits of scxd_decision.requeue_flags (ABI 1.2). */
+#define SCXD_REQUEUE_WAKEUPS (1u << 0) /* wakeups too, see above */
 
 /* `pick` may write this many bytes at `out` (ABI 1.1): later minors append members to
  * scxd_decision within it, and a daemon ignores the members it does not know. */
@@ -138,8 +159,9 @@ struct scxd_decision {
 /* Fill a decision for `task` on `cpu` with the default slice and FIFO order. */
 static inline struct scxd_decision scxd_decision_for(const struct scxd_task *task, int32_t cpu)
 {
-	/* pid, cpu, slice_ns, vtime, cookie, requeue_scale, requeue_max */
-	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0};
+	/* pid, cpu, slice_ns, vtime, cookie, requeue_scale, requeue_max, requeue_flags,
+	 * reserved0, wake_lag */
+	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0, 0, 0, 0};
 	return d;
 }
 

@@ -53,6 +53,9 @@ struct scxd_fair_params {
 	/* Slice ends in a row a task that stays runnable is put back in line by the kernel
 	 * (scxd_decision.requeue_max) before we see it again; 0: we see every one. */
 	uint32_t requeue_max;
+	/* Those count its wakeups too (SCXD_REQUEUE_WAKEUPS), placed with the sleeper credit
+	 * as it stood at our decision. */
+	int requeue_wakeups;
 };
 
 struct scxd_fair {
@@ -101,6 +104,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	int64_t max_us = 20000;
 	int64_t credit_us = 10000;
 	int64_t requeue_max = 7;
+	int64_t requeue_wakeups = 1;
 
 	if (slice_us < 50)
 		slice_us = 50;
@@ -112,6 +116,8 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	    scxd_param_i64_range(host, "sleeper_credit_us", 0, 1000000, "us", &credit_us, err,
 				 errlen) ||
 	    scxd_param_i64_range(host, "requeue_max", 0, SCXD_REQUEUE_MAX, "", &requeue_max, err,
+				 errlen) ||
+	    scxd_param_i64_range(host, "requeue_wakeups", 0, 1, "", &requeue_wakeups, err,
 				 errlen))
 		return -1;
 	if (min_us > max_us) {
@@ -125,6 +131,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	p->max_slice_ns = (uint64_t)max_us * 1000;
 	p->sleeper_credit_ns = (uint64_t)credit_us * 1000;
 	p->requeue_max = (uint32_t)requeue_max;
+	p->requeue_wakeups = (int)requeue_wakeups;
 	return 0;
 }
 
@@ -309,6 +316,11 @@ static inline int scxd_fair_queue(struct scxd_fair *f, const struct scxd_task_st
 		if (scale > 0 && scale <= UINT32_MAX) {
 			d.requeue_scale = (uint32_t)scale;
 			d.requeue_max = f->p.requeue_max;
+		}
+		if (d.requeue_scale && f->p.requeue_wakeups) {
+			/* what scxd_fair_charge() does at a wakeup: at most the credit behind */
+			d.requeue_flags = SCXD_REQUEUE_WAKEUPS;
+			d.wake_lag = scxd_mul_div(scxd_fair_credit(f), SCXD_FAIR_WEIGHT_ONE, weight_fp);
 		}
 	}
 	return scxd_heap_push(&f->heap, d.vtime, &d);

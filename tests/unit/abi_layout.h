@@ -38,7 +38,11 @@ static_assert(offsetof(struct scxd_decision, cookie) == 24, "scxd_decision.cooki
 /* ABI 1.1 appended the requeue members; `pick` may write up to SCXD_DECISION_ROOM bytes. */
 static_assert(offsetof(struct scxd_decision, requeue_scale) == 32, "scxd_decision.requeue_scale");
 static_assert(offsetof(struct scxd_decision, requeue_max) == 36, "scxd_decision.requeue_max");
-static_assert(sizeof(struct scxd_decision) == 40, "sizeof(scxd_decision)");
+/* ABI 1.2 appended the wakeup members. */
+static_assert(offsetof(struct scxd_decision, requeue_flags) == 40, "scxd_decision.requeue_flags");
+static_assert(offsetof(struct scxd_decision, reserved0) == 44, "scxd_decision.reserved0");
+static_assert(offsetof(struct scxd_decision, wake_lag) == 48, "scxd_decision.wake_lag");
+static_assert(sizeof(struct scxd_decision) == 56, "sizeof(scxd_decision)");
 static_assert(SCXD_DECISION_ROOM == 256, "SCXD_DECISION_ROOM");
 
 static_assert(offsetof(struct scxd_host, struct_size) == 0, "scxd_host.struct_size");

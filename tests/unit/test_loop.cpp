@@ -575,7 +575,7 @@ TEST_CASE("a decision for a pid the policy does not hold is dropped and counted"
     (void)loop.run_pass();
     // The policy returns task 1 twice and invents pid 99.
     policy.held.push_back(policy.held.front());
-    policy.held.push_back(scxd_decision{99, SCXD_CPU_ANY, 0, 0, 0, 0, 0});
+    policy.held.push_back(scxd_decision{99, SCXD_CPU_ANY, 0, 0, 0, 0, 0, 0, 0, 0});
     policy.hold_back = false;
     (void)loop.run_pass();
 
@@ -692,6 +692,38 @@ TEST_CASE("requeue settings reach the kernel capped, and only with a scale", "[l
     REQUIRE(backend.dispatched().size() == 1);
     CHECK(backend.dispatched()[0].requeue_scale == c.want_scale);
     CHECK(backend.dispatched()[0].requeue_max == c.want_max);
+}
+
+TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]")
+{
+    struct Case {
+        std::uint32_t max, flags;
+        std::uint64_t lag;
+        std::uint32_t want_flags;
+        std::uint64_t want_lag;
+    };
+    const auto c = GENERATE(Catch::Generators::values<Case>({
+        {3, SCXD_REQUEUE_WAKEUPS, 5000, SCXD_REQUEUE_WAKEUPS, 5000},
+        {3, SCXD_REQUEUE_WAKEUPS | 0x80u, 5000, SCXD_REQUEUE_WAKEUPS, 5000}, // unknown bit
+        {0, SCXD_REQUEUE_WAKEUPS, 5000, 0, 0}, // nothing to count wakeups against
+        {3, 0, 5000, 0, 0},                    // a lag alone means nothing
+    }));
+    FakeBackend backend;
+    ScriptedPolicy policy;
+    policy.rewrite = [&](scxd_decision &d) {
+        d.requeue_scale = 65536;
+        d.requeue_max = c.max;
+        d.requeue_flags = c.flags;
+        d.reserved0 = 42;
+        d.wake_lag = c.lag;
+    };
+    Loop loop(backend, policy.ref(), options());
+    backend.queue(scxd::test::make_task(7));
+    (void)loop.run_pass();
+    REQUIRE(backend.dispatched().size() == 1);
+    CHECK(backend.dispatched()[0].requeue_flags == c.want_flags);
+    CHECK(backend.dispatched()[0].wake_lag == c.want_lag);
+    CHECK(backend.dispatched()[0].reserved0 == 0);
 }
 
 namespace {

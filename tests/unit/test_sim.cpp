@@ -774,6 +774,44 @@ TEST_CASE("sim: fifo, vruntime and weighted on the shipped workloads", "[sim][po
             }
         }
     }
+    SECTION("vruntime: BPF places wakeups itself, the woken task runs sooner")
+    {
+        // cyclictest among hogs (bench/vm's cyclic_loaded): a pinned thread that runs
+        // briefly every millisecond, with one hog per CPU; a daemon pass is expensive, as
+        // under TCG.
+        const auto w = workload(R"([workload]
+cpus = 2
+duration = "3s"
+[[group]]
+name = "hog"
+count = 2
+behaviour = "hog"
+[[group]]
+name = "tick"
+count = 1
+behaviour = "cycle"
+run = "20us"
+sleep = "1ms"
+cpus = [0]
+)");
+        SimOptions slow = o;
+        slow.daemon_pass_ns = 200'000;
+        SimOptions policy_sees_all = slow;
+        policy_sees_all.params["requeue_wakeups"] = std::int64_t{0};
+        const auto all = run(w, SCXD_TEST_VRUNTIME_SO, policy_sees_all);
+        const auto kw = run(w, SCXD_TEST_VRUNTIME_SO, slow);
+        CHECK(all.counters.kernel_wakeups == 0);
+        CHECK(kw.counters.kernel_wakeups > 0);
+        // At most one wakeup in eight reaches the daemon (requeue_max = 7); the hogs' slice
+        // ends (each wakeup preempts one) count against their own budget.
+        CHECK(kw.counters.queued * 3 < all.counters.queued);
+        CHECK(group(kw, "tick").wakeup.mean < group(all, "tick").wakeup.mean);
+        CHECK(group(kw, "tick").iterations >= group(all, "tick").iterations);
+        // The hogs still share what is left equally.
+        CHECK(group(kw, "hog").jain > 0.99);
+        CHECK(kw.idle_waiting_ns == 0);
+        CHECK(kw.sim.affinity_violations == 0);
+    }
     SECTION("vruntime: BPF requeues hogs itself, shares stay as decided")
     {
         // Two nice-0 and two nice-5 hogs on two CPUs, as in tests/vm/guest/50-fairness.sh.

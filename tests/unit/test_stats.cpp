@@ -35,7 +35,7 @@ const std::vector<std::string> json_keys{
     "queued",          "scheduled",         "user_dispatches",   "kernel_dispatches",
     "cancel_dispatches", "bounce_dispatches", "failed_dispatches", "congested",
     "page_faults",     "restarts",          "policy",            "daemon_dispatches",
-    "heartbeat_kicks", "wakeup_preempts", "kernel_requeues", "exits", "policy_swaps", "policy_rejected",   "invalid_decisions", "invalid_cpus", "policy_fallbacks", "ring_full",
+    "heartbeat_kicks", "wakeup_preempts", "kernel_requeues", "kernel_wakeups", "exits", "policy_swaps", "policy_rejected",   "invalid_decisions", "invalid_cpus", "policy_fallbacks", "ring_full",
     "loop_passes",     "mode",              "uptime_ms",         "nr_cpus",
 };
 

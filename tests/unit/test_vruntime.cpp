@@ -505,6 +505,7 @@ TEST_CASE("vruntime: parameters are checked with one line naming the key", "[vru
         {"sleeper_credit_us", std::int64_t{-1}, "sleeper_credit_us must be 0..1000000 us, got -1"},
         {"min_slice_us", std::string("500"), "min_slice_us must be an integer (us)"},
         {"requeue_max", std::int64_t{17}, "requeue_max must be 0..16, got 17"},
+        {"requeue_wakeups", std::int64_t{2}, "requeue_wakeups must be 0..1, got 2"},
     }));
     auto config = host_config();
     config.params[c.key] = c.value;
@@ -555,6 +556,39 @@ TEST_CASE("vruntime: decisions let the kernel requeue a hog at its weight's pace
     const auto d = enqueue_one(inst->ref(), t);
     CHECK(d.requeue_scale == c.scale);
     CHECK(d.requeue_max == c.max);
+}
+
+TEST_CASE("vruntime: decisions let the kernel place wakeups with the sleeper credit",
+          "[vruntime]")
+{
+    // The credit (10 ms with one task) in vtime units: CPU time * 100 / weight.
+    struct Case {
+        std::int64_t wakeups; // -1: absent (1)
+        std::int64_t requeue_max; // -1: absent (7)
+        std::uint64_t weight;
+        std::uint32_t flags;
+        std::uint64_t lag;
+    };
+    const auto c = GENERATE(values<Case>({
+        {-1, -1, 100, SCXD_REQUEUE_WAKEUPS, 10 * ms},
+        {-1, -1, 400, SCXD_REQUEUE_WAKEUPS, 10 * ms / 4},
+        {1, 3, 25, SCXD_REQUEUE_WAKEUPS, 40 * ms},
+        {0, -1, 100, 0, 0},
+        {1, 0, 100, 0, 0}, // no budget: nothing to count wakeups against
+    }));
+    INFO("requeue_wakeups " << c.wakeups << ", requeue_max " << c.requeue_max << ", weight "
+                            << c.weight);
+    auto config = host_config();
+    if (c.wakeups >= 0)
+        config.params["requeue_wakeups"] = c.wakeups;
+    if (c.requeue_max >= 0)
+        config.params["requeue_max"] = c.requeue_max;
+    const auto inst = load(config);
+    auto t = make_task(1);
+    t.weight = c.weight;
+    const auto d = enqueue_one(inst->ref(), t);
+    CHECK(d.requeue_flags == c.flags);
+    CHECK(d.wake_lag == c.lag);
 }
 
 TEST_CASE("vruntime: virtual time follows a hog the kernel requeued", "[vruntime]")

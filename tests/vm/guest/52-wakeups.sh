@@ -1,0 +1,67 @@
+#!/bin/sh
+# Standing wakeups (ABI 1.2, SCXD_REQUEUE_WAKEUPS): with one CPU hog per CPU, a thread pinned
+# to CPU 0 wakes every millisecond (as cyclictest does). BPF places most of its wakeups itself
+# from the vruntime policy's standing decision instead of waiting for a daemon run each.
+# The kernel says how long the thread waited for a CPU (run_delay, /proc/thread-self/schedstat,
+# printed by `ticker`) under EEVDF, under vruntime with requeue_wakeups = 0 (every wakeup
+# through the daemon) and with the default, in one boot. Checks: BPF placed wakeups only in
+# the default (`kernel_wakeups`), the thread waited less per wakeup than with every wakeup
+# through the daemon, scxd stayed attached; the ratio to EEVDF is reported against issue 7's
+# 1.10 target (TARGET-MET / TARGET-GAP; enforced with SCXD_STRICT_TARGETS=1).
+# shellcheck source=tests/vm/guest/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DUR=${SCXD_WAKE_SECONDS:-6}
+
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+check() { [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ] || fail "$2"; }
+
+# delay_per_wakeup: ns the ticker waited per wakeup with a hog on each CPU (its wakeup count
+# goes to /tmp/ticker.wakeups).
+delay_per_wakeup() {
+    spin $((DUR + 2)) >/dev/null & h0=$!
+    spin $((DUR + 2)) >/dev/null & h1=$!
+    sleep 1
+    ticker "$DUR" 0 >/tmp/ticker.out || fail "ticker failed"
+    wait "$h0" && wait "$h1" || fail "a hog failed"
+    set -- $(sed -n 's/^wakeups=\([0-9]*\) run_delay_ns=\([0-9]*\)$/\1 \2/p' /tmp/ticker.out)
+    [ $# -eq 2 ] && [ "$1" -gt 0 ] || fail "ticker printed '$(cat /tmp/ticker.out)'"
+    info "  $1 wakeups, run_delay $2 ns" >&2
+    echo "$1" >/tmp/ticker.wakeups
+    calc "$2 / $1"
+}
+
+assert_eq "$(sched_ext_state)" disabled "state before the baseline"
+eevdf=$(delay_per_wakeup) || exit 1
+check "$eevdf > 0" "EEVDF: the kernel accounted no run_delay (CONFIG_SCHED_INFO?)"
+info "EEVDF: $eevdf ns per wakeup"
+
+printf '[policy]\nname = "vruntime"\n\n[policy.vruntime]\nrequeue_wakeups = 0\n' >/tmp/rw0.toml
+start_scxd --config /tmp/rw0.toml
+seq=$(enable_seq)
+every=$(delay_per_wakeup) || exit 1
+assert_eq "$(stat_value kernel_wakeups)" 0 "kernel_wakeups with requeue_wakeups = 0"
+assert_attached_since "$seq"
+stop_scxd
+info "vruntime, every wakeup through the daemon: $every ns per wakeup ($(calc "$every / $eevdf") x EEVDF)"
+
+start_scxd --policy vruntime
+seq=$(enable_seq)
+kw=$(delay_per_wakeup) || exit 1
+placed=$(stat_value kernel_wakeups)
+queued=$(stat_value queued)
+assert_attached_since "$seq"
+stop_scxd
+ratio=$(calc "$kw / $eevdf")
+info "vruntime, standing wakeups: $kw ns per wakeup ($ratio x EEVDF, $(calc "$kw / $every") x every-wakeup); kernel_wakeups $placed, queued $queued"
+woke=$(cat /tmp/ticker.wakeups)
+# requeue_max = 7: about 7 of its 8 wakeups (and the shell's) are BPF's
+check "${placed:-0} * 2 > $woke" "vruntime: BPF placed ${placed:-0} wakeups, the ticker woke $woke times"
+check "$kw < 0.9 * $every" "vruntime: $kw ns per wakeup with standing wakeups, not below 0.9 x $every (every wakeup through the daemon)"
+if [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
+    check "$ratio <= 1.10" "vruntime: the woken thread waited $ratio x EEVDF (> 1.10)"
+elif [ "$(awk "BEGIN { print ($ratio <= 1.10) ? 1 : 0 }")" = 1 ]; then
+    info "TARGET-MET vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"
+else
+    info "TARGET-GAP vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"
+fi
