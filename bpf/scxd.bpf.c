@@ -190,11 +190,17 @@ static __always_inline void preempt_for_daemon(s32 cpu)
  * still the policy's order: the preempted one goes back in line and the CPU picks the lowest
  * vtime.
  */
+static __always_inline bool kick_if_idle(s32 cpu)
+{
+	if (!scx_bpf_test_and_clear_cpu_idle(cpu))
+		return false;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return true;
+}
+
 static __always_inline void run_decision_on(s32 cpu, bool woken, s32 self)
 {
-	if (scx_bpf_test_and_clear_cpu_idle(cpu))
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else if (woken && cpu != self)
+	if (!kick_if_idle(cpu) && woken && cpu != self)
 		preempt_for_wakeup(cpu, &decision_preempt_ns);
 }
 
@@ -330,14 +336,17 @@ static __always_inline bool requeue(struct task_struct *p, struct task_ctx *tctx
  * ops.enqueue() of a woken task whose standing decision covers wakeups (SCXD_D_WAKEUPS): in
  * line by itself, where the policy would put it: at its own vtime, or rq_lag behind the
  * virtual time of the CPU it goes to (its own CPU's for the shared DSQ) if it slept longer
- * than that (a vruntime policy's sleeper credit). A pinned task's busy CPU is preempted for it
- * as for a decision, this CPU included (the wakeup usually comes from its own timer). Needs
+ * than that (a vruntime policy's sleeper credit). With no CPU idle, that CPU is preempted
+ * when the woken task is due before what runs there, as EEVDF does (rate-limited, this CPU
+ * included: the wakeup often comes from its own timer); without it the task would wait for
+ * the next slice end, which the daemon's round trip used to cut short. Needs
  * scx_bpf_dsq_peek(), without which cpu_vtime does not move.
  */
 static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *tctx,
 					u64 enq_flags)
 {
 	u64 vtime, floor;
+	bool idle;
 	s32 cpu;
 
 	if (!bpf_ksym_exists(scx_bpf_dsq_peek) || !may_requeue(p, tctx) ||
@@ -354,7 +363,10 @@ static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *
 	tctx->woken = true;
 	requeue_advance(p, tctx, vtime);
 	COUNT(kernel_wakeups);
-	insert_decided(p, tctx->rq_dsq, tctx->rq_slice, vtime, enq_flags, true, -1);
+	scxd_insert_vtime(p, tctx->rq_dsq, tctx->rq_slice, vtime, enq_flags);
+	idle = tctx->rq_dsq == SCXD_DSQ_SHARED ? kick_idle_cpu(p) : kick_if_idle(cpu);
+	if (!idle && (s64)(vtime - cpu_vtime[cpu]) < 0)
+		preempt_for_wakeup(cpu, &decision_preempt_ns);
 	return true;
 }
 

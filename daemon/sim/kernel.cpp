@@ -293,8 +293,22 @@ bool Machine::place_woken(SimTask &t)
     requeue_advance(t, vtime);
     ++backend_.kernel().kernel_wakeups;
     SIM_TRACE("{} woken, placed by BPF at vtime {} ({} more)", who(t), vtime, t.rq_left);
-    // No CPU dispatches next here, so even the CPU the wakeup came from may be preempted.
-    insert_decided(t, t.rq_kind, t.rq_cpu, vtime, t.rq_slice, ncpus_, true);
+    place(t, t.rq_kind, t.rq_cpu, vtime, t.rq_slice);
+    bool kicked = false;
+    if (t.rq_kind == DsqKind::shared) {
+        if (const int i = pick_idle_cpu(t.allowed, -1); i >= 0) {
+            kick(static_cast<std::uint32_t>(i));
+            kicked = true;
+        }
+    } else if (idle(c)) {
+        cpus_[c].claimed = true;
+        kick(c);
+        kicked = true;
+    }
+    // Due before what runs there: preempt it (even the CPU the wakeup came from).
+    if (!kicked && static_cast<std::int64_t>(vtime - cpus_[c].vtime) < 0 &&
+        preempt_for_wakeup(c, last_decision_preempt_))
+        SIM_TRACE("woken {} is due first on busy cpu{}: preempted it", who(t), c);
     return true;
 }
 

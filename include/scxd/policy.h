@@ -132,13 +132,13 @@ struct scxd_decision {
 	 * (0: every wakeup comes to `on_enqueue`). A woken task then goes back in line with the
 	 * same `cpu` and `slice_ns`, at its vtime grown as above but never more than `wake_lag`
 	 * behind the virtual time of the CPU it goes to (the vtime of the task that CPU last took
-	 * from a queue; the task's previous CPU when `cpu` is SCXD_CPU_ANY). That
-	 * is what a vruntime policy decides for a waking task, with its sleeper credit (in vtime
-	 * units, i.e. scaled by weight) as `wake_lag`; the kernel then skips the round trip
-	 * through the daemon that every wakeup on a busy machine costs otherwise (a pinned task's
-	 * CPU is preempted for it, as for a decision). Use it only when your vtimes are a
-	 * virtual time that all tasks share. Between two sightings your view of the task is old:
-	 * you see it again at the wakeup or slice end after those, with `sum_exec_runtime`
+	 * from a queue; the task's previous CPU when `cpu` is SCXD_CPU_ANY). That is what a
+	 * vruntime policy decides for a waking task, with its sleeper credit (in vtime units,
+	 * i.e. scaled by weight) as `wake_lag`; the kernel then skips the round trip through the
+	 * daemon that every wakeup on a busy machine costs otherwise (with no CPU idle, that CPU
+	 * is preempted when the task is due before what runs there). Use it only when your vtimes
+	 * are a virtual time that all tasks share. Between two sightings your view of the task is
+	 * old: you see it again at the wakeup or slice end after those, with `sum_exec_runtime`
 	 * covering everything it ran meanwhile. Unknown bits are cleared by the daemon.
 	 */
 	uint32_t requeue_flags;
