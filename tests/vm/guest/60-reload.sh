@@ -41,22 +41,27 @@ grep -q 'reload failed, keeping the current policy' /tmp/scxd.err ||
     fail "no log line for the failed reload: $(tail -3 /tmp/scxd.err)"
 assert_attached_since "$seq"
 
-# vruntime -> fifo with more hogs than CPUs. vruntime queued its tasks at vtimes in ns of
-# virtual time and FIFO counts decisions: unless the daemon shifts the new policy's vtimes
-# past the old one's, a hog vruntime queued waits behind every FIFO decision, and the
-# kernel's watchdog ejects scxd within 10 s.
+# vruntime -> a new vruntime instance (a reload with other parameters) with more hogs than
+# CPUs. The new instance's virtual time starts at 0 again: unless the daemon shifts the new
+# policy's vtimes past the old one's, a hog the old one queued waits behind every new
+# decision and every BPF requeue, and the kernel's watchdog ejects scxd ("runnable task
+# stall" 25 s into this test without the shift).
 hogs=""
 for i in 1 2 3; do (spin 16 >"/tmp/swap-hog.$i") & hogs="$hogs $!"; done
 sleep "$(scaled 3)"
-printf 'policy = "fifo"\n' >"$conf"
+printf '[policy]\nname = "vruntime"\n\n[policy.vruntime]\nslice_us = 4000\n' >"$conf"
 kill -HUP "$SCXD_PID"
-wait_policy fifo
-info "swapped vruntime -> fifo under three hogs and hackbench"
-for h in $hogs; do wait "$h" || fail "CPU hog failed across the vruntime -> fifo swap"; done
+n=0
+while [ "$(stat_value policy_swaps)" != 2 ]; do
+    [ $n -ge "$(( $(scaled 10) * 10 ))" ] && fail "no second swap (policy_swaps $(stat_value policy_swaps))"
+    sleep 0.1; n=$((n + 1))
+done
+info "swapped vruntime -> a new vruntime (its clock from 0) under three hogs and hackbench"
+for h in $hogs; do wait "$h" || fail "CPU hog failed across the second swap"; done
 assert_attached_since "$seq"
 for i in 1 2 3; do
     cpu=$(sed -n 's/^cpu_ns=//p' "/tmp/swap-hog.$i")
-    [ "${cpu:-0}" -gt 1000000000 ] || fail "hog $i got ${cpu:-0} ns of CPU in 16 s across the swap"
+    [ "${cpu:-0}" -gt 1000000000 ] || fail "hog $i got ${cpu:-0} ns of CPU in 16 s across the second swap"
 done
 assert_eq "$(stat_value policy_swaps)" 2 "policy_swaps after two reloads"
 
