@@ -349,7 +349,8 @@ Machine::Pick Machine::pick_next(std::uint32_t c, SimTask *prev)
         if (auto e = fallback_.first(fits))
             return take(*e);
         if (auto e = shared_.first(fits)) {
-            cpu.vtime = shared_.first([](std::int32_t) { return true; })->vtime;
+            const auto head = shared_.first([](std::int32_t) { return true; });
+            cpu.vtime = head ? head->vtime : e->vtime;
             return take(*e);
         }
         if (daemon_.state == Daemon::State::queued) {
