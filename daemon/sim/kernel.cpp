@@ -33,10 +33,23 @@ void Machine::kick(std::uint32_t c)
     push(now_, EventKind::resched, c);
 }
 
-void Machine::kick_idle(const CpuMask &allowed)
+bool Machine::kick_idle(const CpuMask &allowed)
 {
-    if (const int c = pick_idle_cpu(allowed, -1); c >= 0)
-        kick(static_cast<std::uint32_t>(c));
+    const int c = pick_idle_cpu(allowed, -1);
+    if (c < 0)
+        return false;
+    kick(static_cast<std::uint32_t>(c));
+    return true;
+}
+
+// kick_if_idle() in BPF: claim this CPU and wake it, if it is idle.
+bool Machine::kick_if_idle(std::uint32_t c)
+{
+    if (!idle(c))
+        return false;
+    cpus_[c].claimed = true;
+    kick(c);
+    return true;
 }
 
 void Machine::wake_task(SimTask &t, bool is_new)
@@ -184,12 +197,7 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
 // run_decision_on() in BPF: wake the CPU if idle; preempt it for a woken task if busy.
 void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
 {
-    if (idle(c)) {
-        cpus_[c].claimed = true;
-        kick(c);
-        return;
-    }
-    if (woken && c != self && preempt_for_wakeup(c, last_decision_preempt_))
+    if (!kick_if_idle(c) && woken && c != self && preempt_for_wakeup(c, last_decision_preempt_))
         SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
@@ -242,7 +250,6 @@ void Machine::requeue_advance(SimTask &t, std::uint64_t vtime)
     --t.rq_left;
 }
 
-
 // keep_prev() in BPF: nothing waiting here is due before prev, so it keeps the CPU.
 bool Machine::keep_prev(std::uint32_t c, SimTask &prev)
 {
@@ -294,17 +301,7 @@ bool Machine::place_woken(SimTask &t)
     ++backend_.kernel().kernel_wakeups;
     SIM_TRACE("{} woken, placed by BPF at vtime {} ({} more)", who(t), vtime, t.rq_left);
     place(t, t.rq_kind, t.rq_cpu, vtime, t.rq_slice);
-    bool kicked = false;
-    if (t.rq_kind == DsqKind::shared) {
-        if (const int i = pick_idle_cpu(t.allowed, -1); i >= 0) {
-            kick(static_cast<std::uint32_t>(i));
-            kicked = true;
-        }
-    } else if (idle(c)) {
-        cpus_[c].claimed = true;
-        kick(c);
-        kicked = true;
-    }
+    const bool kicked = t.rq_kind == DsqKind::shared ? kick_idle(t.allowed) : kick_if_idle(c);
     // Due before what runs there: preempt it (even the CPU the wakeup came from).
     if (!kicked && static_cast<std::int64_t>(vtime - cpus_[c].vtime) < 0 &&
         preempt_for_wakeup(c, last_decision_preempt_))
