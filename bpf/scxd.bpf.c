@@ -182,14 +182,6 @@ static __always_inline void preempt_for_daemon(s32 cpu)
 		preempt_for_wakeup(cpu, &daemon_preempt_ns);
 }
 
-/*
- * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
- * only at its next slice end, which for a woken task (often one that may run only there)
- * can be a whole slice: unless this CPU is the one that dispatches next anyway (`self`, in
- * ops.dispatch()), preempt it (rate-limited, preempt_for_wakeup()). Which task then runs is
- * still the policy's order: the preempted one goes back in line and the CPU picks the lowest
- * vtime.
- */
 static __always_inline bool kick_if_idle(s32 cpu)
 {
 	if (!scx_bpf_test_and_clear_cpu_idle(cpu))
@@ -198,6 +190,14 @@ static __always_inline bool kick_if_idle(s32 cpu)
 	return true;
 }
 
+/*
+ * A decision went to `cpu`'s own DSQ. An idle CPU is woken for it. A busy one would take it
+ * only at its next slice end, which for a woken task (often one that may run only there)
+ * can be a whole slice: unless this CPU is the one that dispatches next anyway (`self`, in
+ * ops.dispatch()), preempt it (rate-limited, preempt_for_wakeup()). Which task then runs is
+ * still the policy's order: the preempted one goes back in line and the CPU picks the lowest
+ * vtime.
+ */
 static __always_inline void run_decision_on(s32 cpu, bool woken, s32 self)
 {
 	if (!kick_if_idle(cpu) && woken && cpu != self)
