@@ -49,11 +49,6 @@ wait_all_hogs() {
     done
 }
 
-# calc EXPR: floating point with awk (busybox sh has integers only).
-calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
-# check COND MESSAGE: COND is an awk boolean expression.
-check() { [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ] || fail "$2"; }
-
 # need N ARGS...: `fail` inside $(...) only ends that subshell, so check what came back.
 need() {
     _want=$1; shift
@@ -105,13 +100,7 @@ check "$vr_spread <= 1.05" "vruntime: three equal hogs got max/min $vr_spread (>
 # target; SCXD_STRICT_TARGETS=1 enforces it.
 ratio=$(calc "$vr_total / $eevdf_total")
 check "$ratio >= 0.975" "vruntime: three hogs got ${ratio} x EEVDF's CPU (< 0.975: is the daemon back on every slice end?)"
-if [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
-    check "$ratio >= 0.99" "vruntime: three hogs got ${ratio} x EEVDF's CPU (< 0.99)"
-elif [ "$(awk "BEGIN { print ($ratio >= 0.99) ? 1 : 0 }")" = 1 ]; then
-    info "TARGET-MET vruntime total CPU ${ratio} x EEVDF (target >= 0.99)"
-else
-    info "TARGET-GAP vruntime total CPU ${ratio} x EEVDF (target >= 0.99)"
-fi
+report_target "$ratio >= 0.99" "vruntime total CPU ${ratio} x EEVDF (target >= 0.99)"
 check "$vr_nice >= 0.9 * $eevdf_nice && $vr_nice <= 1.1 * $eevdf_nice" \
     "vruntime: nice0/nice5 ratio $vr_nice not within 10% of EEVDF's $eevdf_nice"
 

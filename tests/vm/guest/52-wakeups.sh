@@ -13,9 +13,6 @@
 
 DUR=${SCXD_WAKE_SECONDS:-6}
 
-calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
-check() { [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ] || fail "$2"; }
-
 # delay_per_wakeup: ns the ticker waited per wakeup with a hog on each CPU (its wakeup count
 # goes to /tmp/ticker.wakeups).
 delay_per_wakeup() {
@@ -58,10 +55,4 @@ woke=$(cat /tmp/ticker.wakeups)
 # requeue_max = 7: about 7 of its 8 wakeups (and the shell's) are BPF's
 check "${placed:-0} * 2 > $woke" "vruntime: BPF placed ${placed:-0} wakeups, the ticker woke $woke times"
 check "$kw < 0.9 * $every" "vruntime: $kw ns per wakeup with standing wakeups, not below 0.9 x $every (every wakeup through the daemon)"
-if [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
-    check "$ratio <= 1.10" "vruntime: the woken thread waited $ratio x EEVDF (> 1.10)"
-elif [ "$(awk "BEGIN { print ($ratio <= 1.10) ? 1 : 0 }")" = 1 ]; then
-    info "TARGET-MET vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"
-else
-    info "TARGET-GAP vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"
-fi
+report_target "$ratio <= 1.10" "vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"

@@ -37,6 +37,22 @@ assert_ne() {
     [ "$1" != "$2" ] || fail "${3:-value}: must not be '$2'"
 }
 
+# calc EXPR: floating point with awk (busybox sh has integers only).
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+# check COND MESSAGE: COND is an awk boolean expression.
+check() { [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ] || fail "$2"; }
+# report_target COND WHAT: one of issue 7's targets (COND an awk boolean expression), printed
+# as TARGET-MET or TARGET-GAP WHAT; with SCXD_STRICT_TARGETS=1 a gap fails the test.
+report_target() {
+    if [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ]; then
+        info "TARGET-MET $2"
+    elif [ "${SCXD_STRICT_TARGETS:-0}" = 1 ]; then
+        fail "TARGET-GAP $2"
+    else
+        info "TARGET-GAP $2"
+    fi
+}
+
 # sched_ext_state: enabled | disabled | enabling | disabling (fails if sched_ext is absent).
 sched_ext_state() {
     [ -r "$SCX_SYSFS/state" ] || fail "$SCX_SYSFS/state missing: kernel without sched_ext?"
