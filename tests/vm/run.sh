@@ -21,6 +21,7 @@
 #   SCXD_VM_RETRIES         extra boots after an environment failure (default 1)
 #   SCXD_VM_STREAM=0        do not copy the console to stdout (log file only)
 #   SCXD_VM_EXTRA_BINS      more host binaries for the guest (see mkinitramfs.sh)
+#   SCXD_VM_QEMU_ARGS       more QEMU arguments, split on spaces (e.g. "-icount shift=1,sleep=off")
 set -euo pipefail
 
 prog=run.sh
@@ -86,6 +87,8 @@ qemu_cmd=("$qemu" -accel tcg,thread=single -cpu max
           -smp "${SCXD_VM_SMP:-2}" -m "${SCXD_VM_MEM:-2048}"
           -nographic -no-reboot -nic none
           -kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" -append "$append")
+# shellcheck disable=SC2206  # split on spaces, as documented
+[ -z "${SCXD_VM_QEMU_ARGS:-}" ] || qemu_cmd+=(${SCXD_VM_QEMU_ARGS})
 
 # boot LOGFILE: one VM run; sets boot_rc (qemu/timeout status) and boot_secs.
 boot() {
