@@ -98,7 +98,7 @@ int cli_main(int argc, char **argv)
         run_cmd
             ->add_option("--wakeup-preempt-us", run.wakeup_preempt_us,
                          "a woken task that finds every CPU busy preempts one for the daemon, "
-                         "at most once per this many microseconds (0: never)")
+                         "each CPU at most once per this many microseconds (0: never)")
             ->check(CLI::Range(0U, max_wakeup_preempt_us))
             ->capture_default_str(),
         "wakeup_preempt_us");

@@ -25,11 +25,11 @@ void Machine::preempt_for_daemon(std::uint32_t c)
         kick(static_cast<std::uint32_t>(idle_cpu)); // it runs the daemon: no preemption
         return;
     }
-    if (preempt_for_wakeup(c, last_wakeup_preempt_))
+    if (preempt_for_wakeup(c, cpus_[c].daemon_preempt_ns))
         SIM_TRACE("a woken task waits for the daemon: preempted cpu{}", c);
 }
 
-// preempt_for_wakeup() in BPF: at most once per wakeup_preempt for each rule (`last`).
+// preempt_for_wakeup() in BPF: at most once per wakeup_preempt for each CPU and rule (`last`).
 bool Machine::preempt_for_wakeup(std::uint32_t c, std::uint64_t &last)
 {
     if (w_.wakeup_preempt_ns == 0 || now_ - last < w_.wakeup_preempt_ns)

@@ -197,7 +197,7 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
 // run_decision_on() in BPF: wake the CPU if idle; preempt it for a woken task if busy.
 void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
 {
-    if (!kick_if_idle(c) && woken && c != self && preempt_for_wakeup(c, last_decision_preempt_))
+    if (!kick_if_idle(c) && woken && c != self && preempt_for_wakeup(c, cpus_[c].decision_preempt_ns))
         SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
@@ -304,7 +304,7 @@ bool Machine::place_woken(SimTask &t)
     const bool kicked = t.rq_kind == DsqKind::shared ? kick_idle(t.allowed) : kick_if_idle(c);
     // Due before what runs there: preempt it (even the CPU the wakeup came from).
     if (!kicked && static_cast<std::int64_t>(vtime - cpus_[c].vtime) < 0 &&
-        preempt_for_wakeup(c, last_decision_preempt_))
+        preempt_for_wakeup(c, cpus_[c].decision_preempt_ns))
         SIM_TRACE("woken {} is due first on busy cpu{}: preempted it", who(t), c);
     return true;
 }

@@ -106,6 +106,9 @@ struct SimCpu {
     std::uint32_t waiting_allowed = 0; // waiting tasks that may run here
     std::uint32_t placed_allowed = 0;  // ... of which have a decision
     std::uint64_t vtime = 0; // cpu_vtime in BPF: of the task it last took by vtime or kept
+    // When it was last preempted for the daemon, and for a woken task (BPF's per-CPU limits)
+    std::uint64_t daemon_preempt_ns = 0;
+    std::uint64_t decision_preempt_ns = 0;
 };
 
 enum class EventKind : std::uint8_t {
@@ -275,8 +278,6 @@ private:
     std::uint64_t idle_placed_ns_ = 0;
     std::uint64_t daemon_ns_ = 0;
     std::uint64_t daemon_passes_ = 0;
-    std::uint64_t last_wakeup_preempt_ = 0;
-    std::uint64_t last_decision_preempt_ = 0;
     SimStats stats_;
 };
 

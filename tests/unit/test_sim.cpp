@@ -812,6 +812,44 @@ cpus = [0]
         CHECK(kw.idle_waiting_ns == 0);
         CHECK(kw.sim.affinity_violations == 0);
     }
+    SECTION("vruntime: pinned wakeups on two CPUs at once each preempt their CPU's hog")
+    {
+        // Two threads of one period, one pinned to each CPU, wake microseconds apart: each
+        // CPU has its own preemption limit, so the second does not wait for a slice end.
+        const auto w = workload(R"([workload]
+cpus = 2
+duration = "3s"
+[[group]]
+name = "hog"
+count = 2
+behaviour = "hog"
+[[group]]
+name = "tick0"
+count = 1
+behaviour = "cycle"
+run = "20us"
+sleep = "1ms"
+cpus = [0]
+[[group]]
+name = "tick1"
+count = 1
+behaviour = "cycle"
+run = "20us"
+sleep = "1ms"
+cpus = [1]
+)");
+        SimOptions slow = o;
+        slow.daemon_pass_ns = 200'000;
+        const auto r = run(w, SCXD_TEST_VRUNTIME_SO, slow);
+        for (const char *name : {"tick0", "tick1"}) {
+            INFO(name);
+            // A slice end (5 ms) in the p99 was the machine-wide limit letting one of the
+            // two preempt; what is left is the one wakeup in eight that goes to the daemon.
+            CHECK(group(r, name).wakeup.p99 < 1'000'000);
+            CHECK(group(r, name).iterations > 2700);
+        }
+        CHECK(r.sim.affinity_violations == 0);
+    }
     SECTION("vruntime: BPF requeues hogs itself, shares stay as decided")
     {
         // Two nice-0 and two nice-5 hogs on two CPUs, as in tests/vm/guest/50-fairness.sh.

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Standing wakeups (ABI 1.2, SCXD_REQUEUE_WAKEUPS): with one CPU hog per CPU, a thread pinned
-# to CPU 0 wakes every millisecond (as cyclictest does). BPF places most of its wakeups itself
+# Standing wakeups (ABI 1.2, SCXD_REQUEUE_WAKEUPS): with one CPU hog per CPU, one thread pinned
+# to each CPU wakes every millisecond (as cyclictest -a does; the threads wake microseconds
+# apart, which each CPU's own preemption limit is for). BPF places most of their wakeups itself
 # from the vruntime policy's standing decision instead of waiting for a daemon run each.
-# The kernel says how long the thread waited for a CPU (run_delay, /proc/thread-self/schedstat,
+# The kernel says how long the threads waited for a CPU (run_delay, /proc/thread-self/schedstat,
 # printed by `ticker`) under EEVDF, under vruntime with requeue_wakeups = 0 (every wakeup
 # through the daemon) and with the default, in one boot. Checks: BPF placed wakeups only in
 # the default (`kernel_wakeups`), the thread waited less per wakeup than with every wakeup
@@ -13,19 +14,33 @@
 
 DUR=${SCXD_WAKE_SECONDS:-6}
 
-# delay_per_wakeup: ns the ticker waited per wakeup with a hog on each CPU (its wakeup count
-# goes to /tmp/ticker.wakeups).
+NCPU=$(nproc)
+
+# delay_per_wakeup: ns the tickers waited per wakeup with a hog on each CPU (their wakeup
+# count goes to /tmp/ticker.wakeups).
 delay_per_wakeup() {
-    spin $((DUR + 2)) >/dev/null & h0=$!
-    spin $((DUR + 2)) >/dev/null & h1=$!
+    _hogs="" _tickers="" _c=0
+    while [ $_c -lt "$NCPU" ]; do
+        spin $((DUR + 2)) >/dev/null & _hogs="$_hogs $!"
+        _c=$((_c + 1))
+    done
     sleep 1
-    ticker "$DUR" 0 >/tmp/ticker.out || fail "ticker failed"
-    wait "$h0" && wait "$h1" || fail "a hog failed"
-    set -- $(sed -n 's/^wakeups=\([0-9]*\) run_delay_ns=\([0-9]*\)$/\1 \2/p' /tmp/ticker.out)
-    [ $# -eq 2 ] && [ "$1" -gt 0 ] || fail "ticker printed '$(cat /tmp/ticker.out)'"
-    info "  $1 wakeups, run_delay $2 ns" >&2
-    echo "$1" >/tmp/ticker.wakeups
-    calc "$2 / $1"
+    _c=0
+    while [ $_c -lt "$NCPU" ]; do
+        ticker "$DUR" "$_c" >"/tmp/ticker.$_c" & _tickers="$_tickers $!"
+        _c=$((_c + 1))
+    done
+    for _p in $_tickers; do wait "$_p" || fail "a ticker failed"; done
+    for _p in $_hogs; do wait "$_p" || fail "a hog failed"; done
+    _w=0 _d=0 _c=0
+    while [ $_c -lt "$NCPU" ]; do
+        set -- $(sed -n 's/^wakeups=\([0-9]*\) run_delay_ns=\([0-9]*\)$/\1 \2/p' "/tmp/ticker.$_c")
+        [ $# -eq 2 ] && [ "$1" -gt 0 ] || fail "ticker on CPU $_c printed '$(cat "/tmp/ticker.$_c")'"
+        info "  CPU $_c: $1 wakeups, run_delay $2 ns ($(calc "$2 / $1") per wakeup)" >&2
+        _w=$((_w + $1)) _d=$((_d + $2)) _c=$((_c + 1))
+    done
+    echo "$_w" >/tmp/ticker.wakeups
+    calc "$_d / $_w"
 }
 
 assert_eq "$(sched_ext_state)" disabled "state before the baseline"
@@ -52,7 +67,7 @@ stop_scxd
 ratio=$(calc "$kw / $eevdf")
 info "vruntime, standing wakeups: $kw ns per wakeup ($ratio x EEVDF, $(calc "$kw / $every") x every-wakeup); kernel_wakeups $placed, queued $queued"
 woke=$(cat /tmp/ticker.wakeups)
-# requeue_max = 7: about 7 of its 8 wakeups (and the shell's) are BPF's
-check "${placed:-0} * 2 > $woke" "vruntime: BPF placed ${placed:-0} wakeups, the ticker woke $woke times"
+# requeue_max = 7: about 7 of their 8 wakeups (and the shell's) are BPF's
+check "${placed:-0} * 2 > $woke" "vruntime: BPF placed ${placed:-0} wakeups, the tickers woke $woke times"
 check "$kw < 0.9 * $every" "vruntime: $kw ns per wakeup with standing wakeups, not below 0.9 x $every (every wakeup through the daemon)"
 report_target "$ratio <= 1.10" "vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"
