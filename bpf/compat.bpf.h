@@ -41,8 +41,7 @@ static __always_inline bool scxd_move_to_local(u64 dsq_id)
 	return scx_bpf_consume(dsq_id);
 }
 
-static __always_inline void scxd_insert(struct task_struct *p, u64 dsq_id, u64 slice,
-					u64 enq_flags)
+static __always_inline void scxd_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_insert___v2___compat))
 		scx_bpf_dsq_insert___v2___compat(p, dsq_id, slice, enq_flags);

@@ -353,8 +353,7 @@ static __always_inline bool run_woken_now(struct task_struct *p, struct task_ctx
 {
 	u64 now;
 
-	if (!wakeup_preempt_ns || cpu != scx_bpf_task_cpu(p) ||
-	    (s64)(vtime - cpu_vtime[cpu]) >= 0)
+	if (!wakeup_preempt_ns || cpu != scx_bpf_task_cpu(p) || (s64)(vtime - cpu_vtime[cpu]) >= 0)
 		return false;
 	now = bpf_ktime_get_ns();
 	if (now - decision_preempt_ns[cpu] < wakeup_preempt_ns || waits_ahead(cpu, vtime) ||
@@ -377,8 +376,7 @@ static __always_inline bool run_woken_now(struct task_struct *p, struct task_ctx
  * the next slice end, which the daemon's round trip used to cut short. Needs
  * scx_bpf_dsq_peek(), without which cpu_vtime does not move.
  */
-static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *tctx,
-					u64 enq_flags)
+static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *tctx, u64 enq_flags)
 {
 	u64 vtime, floor;
 	s32 cpu, idle;
@@ -619,8 +617,8 @@ out:
 static __always_inline bool prev_goes_to_user(const struct task_struct *prev,
 					      const struct task_ctx *tctx)
 {
-	return prev && !is_daemon(prev) && !is_percpu_kthread(prev) &&
-	       !is_reclaim_kthread(prev) && !(tctx && standing(prev, tctx));
+	return prev && !is_daemon(prev) && !is_percpu_kthread(prev) && !is_reclaim_kthread(prev) &&
+	       !(tctx && standing(prev, tctx));
 }
 
 /* Move the first task of a vtime-ordered `dsq` that may run here to this CPU, whose virtual

@@ -208,8 +208,8 @@ void print_summary(const std::vector<SummaryReporter::Row> &rows)
         const double med = median(r.tasks_per_s);
         const auto [lo, hi] = std::minmax_element(r.tasks_per_s.begin(), r.tasks_per_s.end());
         std::printf("| %s | %zu | %.1f | %.2f (%.2f-%.2f) | %.4f |\n", r.name.c_str(),
-                    r.tasks_per_s.size(), med > 0 ? 1e9 / med : 0, med / 1e6, *lo / 1e6,
-                    *hi / 1e6, r.faults_per_task);
+                    r.tasks_per_s.size(), med > 0 ? 1e9 / med : 0, med / 1e6, *lo / 1e6, *hi / 1e6,
+                    r.faults_per_task);
     }
     std::printf("\nsyscalls per task: bench/micro/syscalls.sh BUILD_DIR (strace, must be 0)\n");
 }

@@ -119,8 +119,7 @@ Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options
     skel->rodata->default_slice_ns = options.default_slice_ns;
     skel->rodata->builtin_idle = options.builtin_idle;
     skel->rodata->wakeup_preempt_ns = options.wakeup_preempt_ns;
-    bpf_map__set_max_entries(skel->maps.queued,
-                             ring_bytes(options.max_tasks, sizeof(scxd_queued)));
+    bpf_map__set_max_entries(skel->maps.queued, ring_bytes(options.max_tasks, sizeof(scxd_queued)));
     bpf_map__set_max_entries(skel->maps.dispatched,
                              ring_bytes(options.max_tasks, sizeof(scxd_dispatch)));
 
@@ -128,8 +127,8 @@ Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options
         return st.error();
 
     if (int err = scxd_bpf__load(skel); err != 0)
-        return Error{fmt::format("the kernel refused the BPF program: {}: {}",
-                                 std::strerror(-err), attach_hint(-err))};
+        return Error{fmt::format("the kernel refused the BPF program: {}: {}", std::strerror(-err),
+                                 attach_hint(-err))};
     b->queued_.reset(
         ring_buffer__new(bpf_map__fd(skel->maps.queued), &BpfBackend::on_record, b.get(), nullptr));
     b->dispatched_.reset(user_ring_buffer__new(bpf_map__fd(skel->maps.dispatched), nullptr));
@@ -200,8 +199,8 @@ WaitReason BpfBackend::wait(std::chrono::milliseconds timeout, bool have_pending
     // Only wait here; drain() reads the records. ring_buffer__poll() would consume them
     // behind drain()'s back, and the BPF side, never told, would think they still wait for us.
     epoll_event ev{};
-    const int n = epoll_wait(ring_buffer__epoll_fd(queued_.get()), &ev, 1,
-                             static_cast<int>(timeout.count()));
+    const int n =
+        epoll_wait(ring_buffer__epoll_fd(queued_.get()), &ev, 1, static_cast<int>(timeout.count()));
     if (n < 0 && errno == EINTR)
         return WaitReason::interrupted;
     return n > 0 ? WaitReason::work : WaitReason::timeout;

@@ -20,8 +20,8 @@ struct BpfOptions {
     std::uint64_t default_slice_ns = 5'000'000;
     bool builtin_idle = true;
     std::uint64_t wakeup_preempt_ns = 250'000; // 0: never preempt for a woken task
-    bool partial = false;              // only SCHED_EXT tasks; the rest stay in the fair class
-    std::uint32_t exit_dump_len = 0;   // 0: the kernel's default
+    bool partial = false;            // only SCHED_EXT tasks; the rest stay in the fair class
+    std::uint32_t exit_dump_len = 0; // 0: the kernel's default
 };
 
 struct SkelDeleter {

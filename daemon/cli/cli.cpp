@@ -69,7 +69,7 @@ int cli_main(int argc, char **argv)
     auto *config_opt = app.add_option("--config", config_path,
                                       "config file; flags override its keys (without --config, "
                                       "a missing file means built-in defaults)")
-        ->capture_default_str();
+                           ->capture_default_str();
     // Config key -> its flags: a config value applies only where no such flag was given.
     std::vector<std::pair<CLI::Option *, std::string>> keyed{{log_opt, "log_level"}};
 
@@ -84,10 +84,9 @@ int cli_main(int argc, char **argv)
                             "installed policy name (see 'scxd policies') or path to a .so")
                 ->capture_default_str(),
             "policy");
-        keyed.emplace_back(
-            cmd->add_option("--policy-dir", dirs,
-                            "extra directory to look policies up in (repeatable)"),
-            "policy_dirs");
+        keyed.emplace_back(cmd->add_option("--policy-dir", dirs,
+                                           "extra directory to look policies up in (repeatable)"),
+                           "policy_dirs");
     }
     keyed.emplace_back(
         run_cmd->add_option("--slice-us", run.slice_us, "default time slice in microseconds")
@@ -103,9 +102,10 @@ int cli_main(int argc, char **argv)
             ->capture_default_str(),
         "wakeup_preempt_us");
     keyed.emplace_back(
-        run_cmd->add_option("--mode", run.mode,
-                            "builtin-idle: a wakeup that finds an idle CPU runs there at once; "
-                            "full-user: every task goes through the policy")
+        run_cmd
+            ->add_option("--mode", run.mode,
+                         "builtin-idle: a wakeup that finds an idle CPU runs there at once; "
+                         "full-user: every task goes through the policy")
             ->check(CLI::IsMember({"builtin-idle", "full-user"}))
             ->capture_default_str(),
         "mode");
@@ -120,22 +120,24 @@ int cli_main(int argc, char **argv)
                           "class (--no-partial overrides partial = true in the config)"),
         "partial");
     keyed.emplace_back(
-        run_cmd->add_option("--exit-dump-len", run.exit_dump_len,
-                            "bytes of kernel debug dump on an error exit (0: kernel default)")
+        run_cmd
+            ->add_option("--exit-dump-len", run.exit_dump_len,
+                         "bytes of kernel debug dump on an error exit (0: kernel default)")
             ->check(CLI::Range(0U, max_exit_dump_len)),
         "exit_dump_len");
     keyed.emplace_back(
-        run_cmd->add_option("--policy-deadline-ms", run.policy_deadline_ms,
-                            "a policy holding a task this long is replaced by the built-in "
-                            "FIFO; a scheduling thread stuck this long ends the daemon")
+        run_cmd
+            ->add_option("--policy-deadline-ms", run.policy_deadline_ms,
+                         "a policy holding a task this long is replaced by the built-in "
+                         "FIFO; a scheduling thread stuck this long ends the daemon")
             ->check(CLI::Range(min_policy_deadline_ms, max_policy_deadline_ms))
             ->capture_default_str(),
         "policy_deadline_ms");
-    keyed.emplace_back(
-        run_cmd->add_option("--stats-socket", run.stats_socket,
-                            "where 'scxd stats' reads the counters (created mode 0666)")
-            ->capture_default_str(),
-        "stats_socket");
+    keyed.emplace_back(run_cmd
+                           ->add_option("--stats-socket", run.stats_socket,
+                                        "where 'scxd stats' reads the counters (created mode 0666)")
+                           ->capture_default_str(),
+                       "stats_socket");
     bool no_mlock = false;
     run_cmd->add_flag("--no-mlock", no_mlock, "do not lock the daemon's memory (for tests)");
 
@@ -149,7 +151,7 @@ int cli_main(int argc, char **argv)
     stats_cmd->add_flag("--json", stats.json, "one JSON object (per line with --watch)");
     stats_cmd->add_flag("--watch", stats.watch, "refresh every second until Ctrl-C");
     auto *socket_opt = stats_cmd->add_option("--socket", stats.socket, "the daemon's stats socket")
-        ->capture_default_str();
+                           ->capture_default_str();
 
     try {
         app.parse(argc, argv);

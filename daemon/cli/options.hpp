@@ -29,8 +29,8 @@ struct RunOptions {
 
 // Where NAME.so is looked up: --policy-dir, then $SCXD_POLICY_PATH (':'-separated), then
 // the installed <libdir>/scxd/policies.
-std::vector<std::filesystem::path> policy_search_path(
-    const std::vector<std::filesystem::path> &from_cli);
+std::vector<std::filesystem::path>
+policy_search_path(const std::vector<std::filesystem::path> &from_cli);
 
 // `config` supplies the [policy.<name>] parameters; its other keys are already in `options`.
 // What a reload (SIGHUP) produces: the effective options and the config they came from.

@@ -5,8 +5,8 @@
 
 namespace scxd {
 
-std::vector<std::filesystem::path> policy_search_path(
-    const std::vector<std::filesystem::path> &from_cli)
+std::vector<std::filesystem::path>
+policy_search_path(const std::vector<std::filesystem::path> &from_cli)
 {
     std::vector<std::filesystem::path> dirs = from_cli;
     if (const char *env = std::getenv("SCXD_POLICY_PATH"); env != nullptr) {

@@ -37,7 +37,7 @@ extern "C" void on_stop_signal(int /*sig*/) { g_stop.store(true, std::memory_ord
 
 void install_signal_handlers()
 {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; // no SA_RESTART: the loop's poll must return EINTR
@@ -240,19 +240,19 @@ bool may_restart(std::vector<std::chrono::steady_clock::time_point> &times)
 // Stats are read on their own thread, from what the periodic hook published.
 Result<std::unique_ptr<StatsServer>> start_stats(const RunOptions &o, const Published &published)
 {
-    return StatsServer::start(o.stats_socket,
-                              [&published, mode = o.mode, started = std::chrono::steady_clock::now(),
-                               nr_cpus = possible_cpus()] {
-                                  StatsSnapshot s;
-                                  std::tie(s.counters, s.policy) = published.get();
-                                  s.mode = mode;
-                                  s.uptime_ms = static_cast<std::uint64_t>(
-                                      std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::steady_clock::now() - started)
-                                          .count());
-                                  s.nr_cpus = nr_cpus;
-                                  return s;
-                              });
+    return StatsServer::start(o.stats_socket, [&published, mode = o.mode,
+                                               started = std::chrono::steady_clock::now(),
+                                               nr_cpus = possible_cpus()] {
+        StatsSnapshot s;
+        std::tie(s.counters, s.policy) = published.get();
+        s.mode = mode;
+        s.uptime_ms =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - started)
+                                           .count());
+        s.nr_cpus = nr_cpus;
+        return s;
+    });
 }
 
 // Settings that shape the BPF program cannot change while it stays attached.

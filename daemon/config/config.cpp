@@ -328,10 +328,7 @@ std::string parse_error_message(const fs::path &file, const toml::parse_error &e
     return msg;
 }
 
-std::string errno_text(int err)
-{
-    return std::strerror(err);
-}
+std::string errno_text(int err) { return std::strerror(err); }
 
 } // namespace
 

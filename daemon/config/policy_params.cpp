@@ -86,8 +86,8 @@ std::string refused_params(const Config &cfg, const std::string &policy, const s
     if (at == std::string::npos)
         return cfg.file.string() + ": " + message;
     const std::string reason = message.substr(at + marker.size());
-    return one_line(fmt::format("{}: [policy.{}] {}", where(cfg.file, pos_of_reason(cfg, policy, reason)),
-                                policy, reason));
+    return one_line(fmt::format(
+        "{}: [policy.{}] {}", where(cfg.file, pos_of_reason(cfg, policy, reason)), policy, reason));
 }
 
 } // namespace
@@ -134,8 +134,8 @@ Result<std::unique_ptr<PolicyInstance>> create_configured_policy(std::shared_ptr
         const auto &[key, expected] = *type_errors.begin();
         const auto at = where(cfg.file.empty() ? std::filesystem::path("config") : cfg.file,
                               pos_of(cfg, name, key));
-        return Error{one_line(fmt::format("{}: [policy.{}] key '{}' must be {}", at, name, key,
-                                          expected))};
+        return Error{
+            one_line(fmt::format("{}: [policy.{}] key '{}' must be {}", at, name, key, expected))};
     }
     if (!policy && has_table) // most likely a parameter value it refused: name the file
         return Error{refused_params(cfg, name, policy.error().message)};

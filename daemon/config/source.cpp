@@ -49,7 +49,8 @@ std::string describe(const toml::node &node)
         out << *node.as_floating_point();
         return "a floating-point number (" + out.str() + ")";
     }
-    case toml::node_type::boolean: return fmt::format("a boolean ({})", node.value<bool>().value_or(false));
+    case toml::node_type::boolean:
+        return fmt::format("a boolean ({})", node.value<bool>().value_or(false));
     case toml::node_type::table: return "a table";
     case toml::node_type::array: return "an array";
     case toml::node_type::date: return "a date";

@@ -44,11 +44,10 @@ std::string to_key_values(const Counters &c)
                        "invalid_cpus={} policy_fallbacks={}",
                        c.user_dispatches, c.kernel_dispatches, c.queued, c.scheduled, c.congested,
                        c.failed_dispatches, c.bounce_dispatches, c.cancel_dispatches,
-                       c.daemon_dispatches, c.heartbeat_kicks, c.wakeup_preempts,
-                       c.kernel_requeues, c.kernel_wakeups, c.exits,
-                       c.policy_rejected, c.invalid_decisions, c.ring_full, c.loop_passes,
-                       c.page_faults, c.restarts, c.policy_swaps, c.invalid_cpus,
-                       c.policy_fallbacks);
+                       c.daemon_dispatches, c.heartbeat_kicks, c.wakeup_preempts, c.kernel_requeues,
+                       c.kernel_wakeups, c.exits, c.policy_rejected, c.invalid_decisions,
+                       c.ring_full, c.loop_passes, c.page_faults, c.restarts, c.policy_swaps,
+                       c.invalid_cpus, c.policy_fallbacks);
 }
 
 } // namespace scxd

@@ -44,8 +44,8 @@ struct LoopOptions {
     // 0: never (the simulator, whose time is virtual).
     std::chrono::milliseconds policy_deadline{0};
     // Called once when that happens, between passes: the place to say so loudly.
-    void (*on_fallback)(void *ctx, std::string_view policy, std::chrono::milliseconds held) =
-        nullptr;
+    void (*on_fallback)(void *ctx, std::string_view policy,
+                        std::chrono::milliseconds held) = nullptr;
     void *fallback_ctx = nullptr;
     // Where the deadline's time comes from; tests replace it.
     std::chrono::steady_clock::time_point (*now)() = &std::chrono::steady_clock::now;
@@ -116,11 +116,11 @@ private:
     std::vector<scxd_decision> backlog_;
     std::size_t backlog_head_ = 0;
     std::size_t backlog_size_ = 0;
-    std::size_t sent_in_drain_ = 0; // refused tasks sent during this pass's drain
+    std::size_t sent_in_drain_ = 0;     // refused tasks sent during this pass's drain
     std::size_t requeued_in_drain_ = 0; // drained tasks without SCXD_TASK_WAKEUP
-    std::uint64_t fifo_seq_ = 0;         // vtime for decisions that leave it 0 (FIFO)
-    std::uint64_t vtime_base_ = 0;       // added to this policy's vtimes (swap_policy())
-    std::uint64_t max_vtime_ = 0;        // the latest vtime sent, in the kernel's order
+    std::uint64_t fifo_seq_ = 0;        // vtime for decisions that leave it 0 (FIFO)
+    std::uint64_t vtime_base_ = 0;      // added to this policy's vtimes (swap_policy())
+    std::uint64_t max_vtime_ = 0;       // the latest vtime sent, in the kernel's order
     Counters own_;
 };
 

@@ -58,8 +58,9 @@ std::size_t claimed(std::span<const std::byte> bytes, std::size_t size_offset)
 Status check_ops(std::span<const std::byte> ops, const std::string &where)
 {
     auto fail = [&](const std::string &what) { return Error{fmt::format("{}: {}", where, what)}; };
-    const std::size_t size =
-        ops.size() < ops_header_size ? ops.size() : claimed(ops, offsetof(scxd_policy_ops, struct_size));
+    const std::size_t size = ops.size() < ops_header_size
+                                 ? ops.size()
+                                 : claimed(ops, offsetof(scxd_policy_ops, struct_size));
     if (size < min_ops_size)
         return fail(fmt::format("scxd_policy_ops is {} bytes, ABI v1 needs at least {}: {}", size,
                                 min_ops_size, rebuild_hint()));

@@ -23,7 +23,10 @@ Host::Host(std::string policy_name, HostConfig config)
     abi_.host_data = this;
 }
 
-const Host &Host::self(const scxd_host *host) { return *static_cast<const Host *>(host->host_data); }
+const Host &Host::self(const scxd_host *host)
+{
+    return *static_cast<const Host *>(host->host_data);
+}
 
 void Host::note_query(const char *key) const
 {

@@ -63,13 +63,13 @@ Result<std::shared_ptr<Plugin>> Plugin::open(const std::filesystem::path &path)
         static_cast<const scxd_policy_entry *>(dlsym(handle, SCXD_POLICY_ENTRY_SYMBOL));
     if (entry == nullptr) {
         if (const int major = other_major(handle); major >= 0)
-            return close_on_error(Error{fmt::format(
-                "{}: built for policy ABI v{}, this scxd supports v{}: {}", path.string(), major,
-                SCXD_POLICY_ABI_MAJOR, rebuild_hint())});
-        return close_on_error(Error{fmt::format(
-            "{}: not an scxd policy plugin: it does not export {} (define it with "
-            "SCXD_POLICY_DEFINE from scxd/policy.h)",
-            path.string(), SCXD_POLICY_ENTRY_SYMBOL)});
+            return close_on_error(
+                Error{fmt::format("{}: built for policy ABI v{}, this scxd supports v{}: {}",
+                                  path.string(), major, SCXD_POLICY_ABI_MAJOR, rebuild_hint())});
+        return close_on_error(Error{
+            fmt::format("{}: not an scxd policy plugin: it does not export {} (define it with "
+                        "SCXD_POLICY_DEFINE from scxd/policy.h)",
+                        path.string(), SCXD_POLICY_ENTRY_SYMBOL)});
     }
     if (auto st = validate_entry(entry, path.string()); !st)
         return close_on_error(st.error());
@@ -135,8 +135,7 @@ Result<std::filesystem::path> resolve_policy(const std::string &name_or_path,
                              name_or_path, where, installed.empty() ? "none" : installed)};
 }
 
-std::vector<std::filesystem::path> list_policy_files(
-    const std::vector<std::filesystem::path> &dirs)
+std::vector<std::filesystem::path> list_policy_files(const std::vector<std::filesystem::path> &dirs)
 {
     std::vector<std::filesystem::path> out;
     for (const auto &dir : dirs) {

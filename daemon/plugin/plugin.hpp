@@ -72,7 +72,7 @@ Result<std::filesystem::path> resolve_policy(const std::string &name_or_path,
                                              const std::vector<std::filesystem::path> &dirs);
 
 // Plugin files (*.so) in dirs, sorted by name.
-std::vector<std::filesystem::path> list_policy_files(
-    const std::vector<std::filesystem::path> &dirs);
+std::vector<std::filesystem::path>
+list_policy_files(const std::vector<std::filesystem::path> &dirs);
 
 } // namespace scxd

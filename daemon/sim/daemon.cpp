@@ -58,7 +58,7 @@ void Machine::daemon_pass(std::uint32_t c)
     const auto handled = std::max(daemon_.last.drained, daemon_.last.dispatched);
     const std::uint64_t cost = w_.daemon_pass_ns + w_.daemon_task_ns * handled;
     SIM_TRACE("daemon pass on cpu{}: drained {}, dispatched {}, policy holds {}, takes {}", c,
-          daemon_.last.drained, daemon_.last.dispatched, daemon_.pending, short_duration(cost));
+              daemon_.last.drained, daemon_.last.dispatched, daemon_.pending, short_duration(cost));
     push(now_ + cost, EventKind::pass_end, c, cpus_[c].token);
 }
 

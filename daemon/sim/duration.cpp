@@ -10,7 +10,7 @@ namespace {
 
 struct Decimal {
     std::uint64_t whole = 0;
-    std::uint64_t frac = 0;      // the digits after the point, as an integer
+    std::uint64_t frac = 0;       // the digits after the point, as an integer
     std::uint64_t frac_scale = 1; // 10^(number of those digits)
 };
 
@@ -53,7 +53,11 @@ std::optional<std::uint64_t> parse_duration(std::string_view text)
     if (!d)
         return std::nullopt;
     static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units{{
-        {"ns", 1}, {"us", ns_per_us}, {"\xc2\xb5s", ns_per_us}, {"ms", ns_per_ms}, {"s", ns_per_s},
+        {"ns", 1},
+        {"us", ns_per_us},
+        {"\xc2\xb5s", ns_per_us},
+        {"ms", ns_per_ms},
+        {"s", ns_per_s},
     }};
     for (const auto &[name, unit] : units)
         if (text == name)

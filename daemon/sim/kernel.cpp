@@ -159,7 +159,7 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
         if (t->gen != d->cookie) {
             ++k.cancel_dispatches; // re-enqueued since user space saw it
             SIM_TRACE("decision for {}: cancelled (gen {}, task is at gen {})", who(*t), d->cookie,
-                  t->gen);
+                      t->gen);
             continue;
         }
         ++k.user_dispatches;
@@ -185,8 +185,9 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
         const auto c = static_cast<std::uint32_t>(to_cpu ? target : 0);
         const auto kind = to_cpu ? DsqKind::cpu : DsqKind::shared;
         SIM_TRACE("decision for {}: cpu {} vtime {} slice {} -> {}", who(*t), d->cpu, d->vtime,
-              short_duration(d->slice_ns), to_cpu ? fmt::format("DSQ of cpu{}", c)
-                                  : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
+                  short_duration(d->slice_ns),
+                  to_cpu ? fmt::format("DSQ of cpu{}", c)
+                         : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
         arm_standing(*t, *d, kind, c);
         insert_decided(*t, kind, c, d->vtime, d->slice_ns, self, t->woke);
         ++inserted;
@@ -197,7 +198,8 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
 // run_decision_on() in BPF: wake the CPU if idle; preempt it for a woken task if busy.
 void Machine::run_decision_on(std::uint32_t c, std::uint32_t self, bool woken)
 {
-    if (!kick_if_idle(c) && woken && c != self && preempt_for_wakeup(c, cpus_[c].decision_preempt_ns))
+    if (!kick_if_idle(c) && woken && c != self &&
+        preempt_for_wakeup(c, cpus_[c].decision_preempt_ns))
         SIM_TRACE("decision for a woken task on busy cpu{}: preempted it", c);
 }
 
@@ -233,10 +235,7 @@ bool Machine::standing(const SimTask &t) const
 }
 
 // may_requeue() in BPF.
-bool Machine::may_requeue(const SimTask &t) const
-{
-    return standing(t) && t.rq_left > 0;
-}
+bool Machine::may_requeue(const SimTask &t) const { return standing(t) && t.rq_left > 0; }
 
 std::uint64_t Machine::requeue_vtime(const SimTask &t) const
 {
@@ -288,8 +287,8 @@ bool Machine::place_woken(SimTask &t)
 {
     if (!may_requeue(t) || (t.rq_flags & SCXD_REQUEUE_WAKEUPS) == 0)
         return false;
-    const std::uint32_t c = t.rq_kind == DsqKind::cpu ? t.rq_cpu
-                                                      : static_cast<std::uint32_t>(t.prev_cpu);
+    const std::uint32_t c =
+        t.rq_kind == DsqKind::cpu ? t.rq_cpu : static_cast<std::uint32_t>(t.prev_cpu);
     if (c >= ncpus_)
         return false;
     std::uint64_t vtime = requeue_vtime(t);
@@ -432,7 +431,7 @@ void Machine::start(std::uint32_t c, const Pick &next)
     if (!t.allowed.test(c))
         ++stats_.affinity_violations;
     SIM_TRACE("cpu{} runs {} for up to {} after {} waiting", c, who(t), short_duration(t.slice),
-          short_duration(now_ - t.runnable_since));
+              short_duration(now_ - t.runnable_since));
     t.prev_cpu = static_cast<std::int32_t>(c);
     arm_stop(c);
 }

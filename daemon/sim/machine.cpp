@@ -20,9 +20,8 @@ bool waiting(TaskState s) { return s == TaskState::queued || s == TaskState::pla
 
 Machine::Machine(const Workload &w, const MachineConfig &cfg, PolicyRef policy,
                  std::uint64_t *clock)
-    : w_(w), cfg_(cfg), policy_(policy), clock_(clock), ncpus_(w.cpus),
-      backend_(w.max_tasks), loop_(backend_, policy, loop_options(w)), cpus_(w.cpus),
-      groups_(w.groups.size())
+    : w_(w), cfg_(cfg), policy_(policy), clock_(clock), ncpus_(w.cpus), backend_(w.max_tasks),
+      loop_(backend_, policy, loop_options(w)), cpus_(w.cpus), groups_(w.groups.size())
 {
     for (std::uint32_t c = 0; c < ncpus_; ++c)
         all_cpus_.set(c);

@@ -22,10 +22,10 @@
 #include "sim/workload.hpp"
 
 // A trace line from a Machine member, built only when tracing.
-#define SIM_TRACE(...)                                                                        \
-    do {                                                                                       \
-        if (tracing())                                                                         \
-            trace_line(fmt::format(__VA_ARGS__));                                              \
+#define SIM_TRACE(...)                                                                             \
+    do {                                                                                           \
+        if (tracing())                                                                             \
+            trace_line(fmt::format(__VA_ARGS__));                                                  \
     } while (0)
 
 namespace scxd::sim {
@@ -33,8 +33,8 @@ namespace scxd::sim {
 using CpuMask = std::bitset<1024>; // SCXD_MAX_CPUS
 
 // Constants of the real thing the simulation mirrors.
-inline constexpr std::uint64_t kernel_slice_dfl_ns = 20'000'000; // SCX_SLICE_DFL: kept prev
-inline constexpr std::uint64_t heartbeat_ns = 50'000'000;        // bpf/scxd.bpf.c
+inline constexpr std::uint64_t kernel_slice_dfl_ns = 20'000'000;  // SCX_SLICE_DFL: kept prev
+inline constexpr std::uint64_t heartbeat_ns = 50'000'000;         // bpf/scxd.bpf.c
 inline constexpr std::uint64_t daemon_idle_wait_ns = 100'000'000; // LoopOptions::idle_wait
 inline constexpr std::uint32_t dispatch_batch = 32;               // SCXD_DISPATCH_BATCH
 inline constexpr std::uint32_t dispatch_max_loops = 32;           // SCX_DSP_MAX_LOOPS
@@ -101,8 +101,8 @@ struct SimCpu {
     std::uint64_t token = 0;     // bumped on every switch: older stop events are void
     bool claimed = false;        // idle, but chosen for a task already
     bool resched_queued = false;
-    Dsq local; // SCX_DSQ_LOCAL: builtin-idle placements
-    Dsq own;   // the per-CPU DSQ decisions for this CPU go to
+    Dsq local;                         // SCX_DSQ_LOCAL: builtin-idle placements
+    Dsq own;                           // the per-CPU DSQ decisions for this CPU go to
     std::uint32_t waiting_allowed = 0; // waiting tasks that may run here
     std::uint32_t placed_allowed = 0;  // ... of which have a decision
     std::uint64_t vtime = 0; // cpu_vtime in BPF: of the task it last took by vtime or kept
@@ -128,15 +128,12 @@ struct Event {
     EventKind kind;
     std::uint32_t index; // task, CPU or change, by kind
     std::uint64_t token;
-    bool operator>(const Event &o) const
-    {
-        return time != o.time ? time > o.time : seq > o.seq;
-    }
+    bool operator>(const Event &o) const { return time != o.time ? time > o.time : seq > o.seq; }
 };
 
 struct MachineConfig {
     std::uint64_t seed = 1;
-    std::FILE *trace = nullptr; // one line per scheduling event, when set
+    std::FILE *trace = nullptr;                  // one line per scheduling event, when set
     std::uint64_t clock_base_ns = 1'000'000'000; // the host clock at virtual time 0
 };
 

@@ -158,8 +158,8 @@ public:
     {
         f_ = path == "-" ? stderr : std::fopen(path.c_str(), "w");
         if (f_ == nullptr)
-            return Error{fmt::format("--trace {}: cannot write it: give a writable path or '-'",
-                                     path)};
+            return Error{
+                fmt::format("--trace {}: cannot write it: give a writable path or '-'", path)};
         return Ok{};
     }
     [[nodiscard]] std::FILE *get() const { return f_; }

@@ -74,19 +74,19 @@ Result<std::pair<std::string, ParamValue>> parse_param_arg(std::string_view arg)
 {
     const auto eq = arg.find('=');
     if (eq == std::string_view::npos || eq == 0)
-        return Error{fmt::format("--param '{}': write KEY=VALUE, e.g. --param class.0.weight=3",
-                                 arg)};
+        return Error{
+            fmt::format("--param '{}': write KEY=VALUE, e.g. --param class.0.weight=3", arg)};
     std::string key(arg.substr(0, eq));
     const std::string_view value = arg.substr(eq + 1);
     const char *first = value.data();
     const char *last = value.data() + value.size();
     std::int64_t i = 0;
-    if (auto [p, ec] = std::from_chars(first, last, i); ec == std::errc{} && p == last &&
-                                                        !value.empty())
+    if (auto [p, ec] = std::from_chars(first, last, i);
+        ec == std::errc{} && p == last && !value.empty())
         return std::pair{std::move(key), ParamValue{i}};
     double d = 0;
-    if (auto [p, ec] = std::from_chars(first, last, d); ec == std::errc{} && p == last &&
-                                                        !value.empty())
+    if (auto [p, ec] = std::from_chars(first, last, d);
+        ec == std::errc{} && p == last && !value.empty())
         return std::pair{std::move(key), ParamValue{d}};
     return std::pair{std::move(key), ParamValue{std::string(value)}};
 }

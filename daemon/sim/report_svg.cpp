@@ -81,9 +81,9 @@ std::pair<int, int> decades(const std::vector<RunResult> &runs, Pick pick)
 
 std::string axis_label(int decade)
 {
-    static constexpr std::array<const char *, 14> names{
-        "1ns", "10ns", "100ns", "1us", "10us", "100us", "1ms", "10ms", "100ms", "1s", "10s",
-        "100s", "1000s", "10^13"};
+    static constexpr std::array<const char *, 14> names{"1ns",   "10ns", "100ns", "1us",   "10us",
+                                                        "100us", "1ms",  "10ms",  "100ms", "1s",
+                                                        "10s",   "100s", "1000s", "10^13"};
     return names[static_cast<std::size_t>(std::clamp(decade, 0, 13))];
 }
 
@@ -187,11 +187,11 @@ std::string svg_report(const Workload &w, const std::vector<RunResult> &runs)
 {
     constexpr double width = 1000;
     constexpr double height = 800;
-    std::string out = fmt::format(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-        "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\">\n"
-        "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-        width, height);
+    std::string out =
+        fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+                    "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\">\n"
+                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+                    width, height);
     std::string policies;
     for (const auto &r : runs)
         policies += (policies.empty() ? "" : ", ") + r.policy;
@@ -201,12 +201,12 @@ std::string svg_report(const Workload &w, const std::vector<RunResult> &runs)
                             runs.empty() ? 0 : runs[0].seed, policies),
                 "middle", 15);
     out += legend(60, 50, runs);
-    out += cdf_panel({60, 110, 410, 280}, runs,
-                     [](const GroupResult &g) -> const Latency & { return g.wakeup; },
-                     "wakeup latency CDF (wake -> run)");
-    out += cdf_panel({560, 110, 410, 280}, runs,
-                     [](const GroupResult &g) -> const Latency & { return g.wait; },
-                     "wait time CDF (runnable -> run)");
+    out += cdf_panel(
+        {60, 110, 410, 280}, runs, [](const GroupResult &g) -> const Latency & { return g.wakeup; },
+        "wakeup latency CDF (wake -> run)");
+    out += cdf_panel(
+        {560, 110, 410, 280}, runs, [](const GroupResult &g) -> const Latency & { return g.wait; },
+        "wait time CDF (runnable -> run)");
     out += share_panel({60, 470, 910, 280}, runs);
     out += "</svg>\n";
     return out;

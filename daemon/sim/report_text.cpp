@@ -21,8 +21,9 @@ std::string misses(const GroupResult &g)
         return "-";
     const auto jobs = g.iterations + g.deadline_misses;
     return fmt::format("{} ({:.1f}%)", g.deadline_misses,
-                       jobs == 0 ? 0.0 : 100.0 * static_cast<double>(g.deadline_misses) /
-                                             static_cast<double>(jobs));
+                       jobs == 0 ? 0.0
+                                 : 100.0 * static_cast<double>(g.deadline_misses) /
+                                       static_cast<double>(jobs));
 }
 
 std::string latency_cells(const Latency &l)

@@ -58,9 +58,9 @@ struct TaskResult {
 struct SimStats {
     std::uint64_t events = 0;
     std::uint64_t context_switches = 0;
-    std::uint64_t kept_running = 0;     // slice ended, nothing else to run: kept the CPU
-    std::uint64_t preemptions = 0;      // slice ended and another task took the CPU
-    std::uint64_t ignored_decisions = 0; // a second decision for one enqueue: the kernel drops it
+    std::uint64_t kept_running = 0;        // slice ended, nothing else to run: kept the CPU
+    std::uint64_t preemptions = 0;         // slice ended and another task took the CPU
+    std::uint64_t ignored_decisions = 0;   // a second decision for one enqueue: the kernel drops it
     std::uint64_t affinity_violations = 0; // a task ran where it may not (a simulator bug)
 };
 
@@ -73,9 +73,9 @@ struct RunResult {
     Mode mode = Mode::builtin_idle;
     std::uint64_t slice_ns = 0;
     std::vector<GroupResult> groups;
-    GroupResult all;            // every task together
-    double jain_weighted = 1.0; // over CPU time / weight of every task alive at the end
-    std::uint64_t idle_ns = 0;  // CPU time nothing ran (daemon included as running)
+    GroupResult all;                   // every task together
+    double jain_weighted = 1.0;        // over CPU time / weight of every task alive at the end
+    std::uint64_t idle_ns = 0;         // CPU time nothing ran (daemon included as running)
     std::uint64_t idle_waiting_ns = 0; // ... while a task that could run there waited
     std::uint64_t idle_placed_ns = 0;  // ... while such a task waited with a decision
     std::uint64_t daemon_ns = 0;       // CPU time of the daemon's passes

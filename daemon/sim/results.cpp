@@ -157,9 +157,9 @@ RunResult Machine::result() const
     const double capacity = r.capacity_ns();
     const auto set_pct = [&](GroupResult &g) {
         g.cpu_pct = 100.0 * static_cast<double>(g.cpu_ns) / capacity;
-        g.share_pct = task_ns == 0 ? 0.0
-                                   : 100.0 * static_cast<double>(g.cpu_ns) /
-                                         static_cast<double>(task_ns);
+        g.share_pct = task_ns == 0
+                          ? 0.0
+                          : 100.0 * static_cast<double>(g.cpu_ns) / static_cast<double>(task_ns);
     };
     for (auto &g : r.groups)
         set_pct(g);

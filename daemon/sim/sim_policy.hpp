@@ -20,9 +20,8 @@ class SimPolicy {
 public:
     // `entry` must stay valid (its .so loaded) while the instance lives; `clock` is read on
     // every now_ns() call.
-    static Result<std::unique_ptr<SimPolicy>> create(const scxd_policy_entry &entry,
-                                                     const HostConfig &config,
-                                                     const std::uint64_t *clock);
+    static Result<std::unique_ptr<SimPolicy>>
+    create(const scxd_policy_entry &entry, const HostConfig &config, const std::uint64_t *clock);
     SimPolicy(const SimPolicy &) = delete;
     SimPolicy &operator=(const SimPolicy &) = delete;
     ~SimPolicy();
@@ -41,8 +40,7 @@ private:
         std::set<std::string> *queried;
     };
 
-    SimPolicy(const scxd_policy_entry &entry, const HostConfig &config,
-              const std::uint64_t *clock);
+    SimPolicy(const scxd_policy_entry &entry, const HostConfig &config, const std::uint64_t *clock);
     static const ClockedHost &self(const scxd_host *host);
     static std::uint64_t virtual_now(const scxd_host *host);
     static void note(const scxd_host *host, const char *key);

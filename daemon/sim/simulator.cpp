@@ -14,8 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Status check_cpus(const std::vector<std::uint32_t> &cpus, std::uint32_t n,
-                  const std::string &where)
+Status check_cpus(const std::vector<std::uint32_t> &cpus, std::uint32_t n, const std::string &where)
 {
     for (const auto c : cpus)
         if (c >= n)
@@ -60,13 +59,11 @@ Result<Workload> resolve(const Workload &workload, const SimOptions &o)
                                  "pass must take some time; use at least \"100ns\"",
                                  file, format_duration(w.daemon_pass_ns))};
     for (const auto &g : w.groups)
-        if (auto st = check_cpus(g.cpus, w.cpus, fmt::format("{}: group '{}'", file, g.name));
-            !st)
+        if (auto st = check_cpus(g.cpus, w.cpus, fmt::format("{}: group '{}'", file, g.name)); !st)
             return st.error();
     for (std::size_t i = 0; i < w.changes.size(); ++i)
         if (const auto &cpus = w.changes[i].cpus; cpus)
-            if (auto st = check_cpus(*cpus, w.cpus,
-                                     fmt::format("{}: [[change]] #{}", file, i + 1));
+            if (auto st = check_cpus(*cpus, w.cpus, fmt::format("{}: [[change]] #{}", file, i + 1));
                 !st)
                 return st.error();
     return w;

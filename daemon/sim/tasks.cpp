@@ -201,7 +201,7 @@ void Machine::apply_change(const Change &c)
         for (const auto cpu : *c.cpus)
             mask.set(cpu);
     SIM_TRACE("change: group {}{}{}{}", w_.groups[c.group].name, c.kill ? ", killed" : "",
-          c.nice || c.weight ? ", new weight" : "", c.cpus ? ", new affinity" : "");
+              c.nice || c.weight ? ", new weight" : "", c.cpus ? ", new affinity" : "");
     for (auto &t : tasks_)
         if (t.group == c.group && t.state != TaskState::exited)
             change_task(t, c, mask);

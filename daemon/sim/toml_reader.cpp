@@ -62,8 +62,7 @@ Status TomlReader::only(const std::vector<std::string_view> &allowed, std::strin
         std::string list;
         for (const auto a : allowed)
             list += (list.empty() ? "" : ", ") + std::string(a);
-        return fail(v, fmt::format("unknown key '{}'{}: the keys here are {}", k.str(), why,
-                                   list));
+        return fail(v, fmt::format("unknown key '{}'{}: the keys here are {}", k.str(), why, list));
     }
     return Ok{};
 }

@@ -28,8 +28,7 @@ public:
     [[nodiscard]] const toml::node *node(std::string_view key) const { return t_.get(key); }
 
     // Each: nullopt when the key is absent, an error when it has the wrong type or range.
-    [[nodiscard]] Result<std::optional<std::int64_t>> integer(std::string_view key,
-                                                              std::int64_t lo,
+    [[nodiscard]] Result<std::optional<std::int64_t>> integer(std::string_view key, std::int64_t lo,
                                                               std::int64_t hi) const;
     [[nodiscard]] Result<std::optional<std::string>> string(std::string_view key) const;
     [[nodiscard]] Result<std::optional<bool>> boolean(std::string_view key) const;
@@ -38,8 +37,8 @@ public:
     // A number from 0 to 1, as parts per million.
     [[nodiscard]] Result<std::optional<std::uint64_t>> fraction_ppm(std::string_view key) const;
     // An array of CPU numbers, or a string of ranges: "0-3,6".
-    [[nodiscard]] Result<std::optional<std::vector<std::uint32_t>>> cpu_list(
-        std::string_view key) const;
+    [[nodiscard]] Result<std::optional<std::vector<std::uint32_t>>>
+    cpu_list(std::string_view key) const;
 
 private:
     [[nodiscard]] std::string at(const toml::node &n) const;

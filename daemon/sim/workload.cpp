@@ -82,8 +82,7 @@ std::uint64_t fake_cgroup_id(std::string_view path)
 Status read_workload_table(const TomlReader &r, Workload &w)
 {
     if (auto st = r.only({"name", "description", "cpus", "duration", "slice", "tick", "mode",
-                          "max_tasks", "daemon_pass_cost", "daemon_task_cost",
-                          "wakeup_preempt"});
+                          "max_tasks", "daemon_pass_cost", "daemon_task_cost", "wakeup_preempt"});
         !st)
         return st;
     Status st = Ok{};
@@ -253,23 +252,22 @@ Result<Group> read_group(const toml::table &t, std::size_t index, const fs::path
 {
     Group g;
     g.name = t.get("name") ? t.get("name")->value_exact<std::string>().value_or("") : "";
-    TomlReader r(t, g.name.empty() ? fmt::format("[[group]] #{}", index + 1)
-                               : fmt::format("group '{}'", g.name),
-             file);
+    TomlReader r(t,
+                 g.name.empty() ? fmt::format("[[group]] #{}", index + 1)
+                                : fmt::format("group '{}'", g.name),
+                 file);
     if (g.name.empty())
         return r.fail("'name' is missing or not a string: give every group a name");
     auto b = read_behaviour(r);
     if (!b)
         return b.error();
     g.behaviour = *b;
-    std::vector<std::string_view> keys{"name",   "count",     "nice",        "weight",
-                                       "uid",    "cgroup",    "cgroup_id",   "comm",
-                                       "cpus",   "start",     "stagger",     "jitter",
-                                       "behaviour", "exit_after", "shared_tgid"};
+    std::vector<std::string_view> keys{
+        "name", "count", "nice",    "weight", "uid",       "cgroup",     "cgroup_id",  "comm",
+        "cpus", "start", "stagger", "jitter", "behaviour", "exit_after", "shared_tgid"};
     for (auto k : behaviour_keys(g.behaviour))
         keys.push_back(k);
-    if (auto st = r.only(keys, fmt::format(" for behaviour \"{}\"", to_string(g.behaviour)));
-        !st)
+    if (auto st = r.only(keys, fmt::format(" for behaviour \"{}\"", to_string(g.behaviour))); !st)
         return st.error();
     if (auto st = read_identity(r, g); !st)
         return st.error();
@@ -350,8 +348,8 @@ Status read_changes(const toml::table &root, Workload &w, const fs::path &file)
         return Ok{};
     const auto *arr = node->as_array();
     if (arr == nullptr || !arr->is_array_of_tables())
-        return Error{fmt::format("{}: 'change' must be an array of tables ([[change]])",
-                                 file.string())};
+        return Error{
+            fmt::format("{}: 'change' must be an array of tables ([[change]])", file.string())};
     for (std::size_t i = 0; i < arr->size(); ++i) {
         auto c = read_change(*arr->get(i)->as_table(), i, w, file);
         if (!c)
@@ -380,8 +378,8 @@ Status read_policies(const toml::table &root, Workload &w, const fs::path &file)
         return Ok{};
     const auto *t = node->as_table();
     if (t == nullptr)
-        return Error{fmt::format("{}: 'policy' must be a table of [policy.<name>] tables",
-                                 file.string())};
+        return Error{
+            fmt::format("{}: 'policy' must be a table of [policy.<name>] tables", file.string())};
     for (const auto &[name, sub] : *t) {
         const auto *st = sub.as_table();
         if (st == nullptr)
@@ -421,8 +419,8 @@ Result<Workload> parse_workload(std::string_view text, const fs::path &path)
     }
     if (const auto *wt = root.get("workload")) {
         if (!wt->is_table())
-            return Error{fmt::format("{}: 'workload' must be a table: write [workload]",
-                                     path.string())};
+            return Error{
+                fmt::format("{}: 'workload' must be a table: write [workload]", path.string())};
         const TomlReader r(*wt->as_table(), "[workload]", path);
         if (auto st = read_workload_table(r, w); !st)
             return st.error();

@@ -38,8 +38,8 @@ struct Group {
     int nice = 0;               // as written, or the nice closest to `weight`
     std::uint32_t uid = 0;
     std::string cgroup = "/";
-    std::uint64_t cgroup_id = 0; // from `cgroup_id`, else a stable hash of `cgroup`
-    std::string comm;            // at most 15 bytes; the group name by default
+    std::uint64_t cgroup_id = 0;     // from `cgroup_id`, else a stable hash of `cgroup`
+    std::string comm;                // at most 15 bytes; the group name by default
     std::vector<std::uint32_t> cpus; // allowed CPUs; empty: all
     bool shared_tgid = false;        // one process: every task has the first task's tgid
     std::uint64_t start_ns = 0;

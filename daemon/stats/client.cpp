@@ -35,22 +35,21 @@ Result<std::string> read_reply(int fd, const std::filesystem::path &path)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return Error{fmt::format("the daemon at {} did not answer within {} ms",
-                                     path.string(), stats_query_timeout.count())};
+            return Error{fmt::format("the daemon at {} did not answer within {} ms", path.string(),
+                                     stats_query_timeout.count())};
         if (n < 0)
             return Error{fmt::format("cannot read from the daemon at {}: {}", path.string(),
                                      std::strerror(errno))};
         reply.append(buf, static_cast<std::size_t>(n));
         if (reply.size() > max_reply)
-            return Error{fmt::format("the daemon at {} sent more than {} bytes", path.string(),
-                                     max_reply)};
+            return Error{
+                fmt::format("the daemon at {} sent more than {} bytes", path.string(), max_reply)};
     }
 }
 
 } // namespace
 
-Result<std::string> query_stats(const std::filesystem::path &socket_path,
-                                std::string_view format)
+Result<std::string> query_stats(const std::filesystem::path &socket_path, std::string_view format)
 {
     if (format != "json" && format != "table")
         return Error{fmt::format("unknown stats format '{}': json or table", format)};

@@ -15,7 +15,6 @@ inline constexpr std::chrono::milliseconds stats_query_timeout{2000};
 
 // Asks the daemon at `socket_path` for one snapshot; `format` is "json" or "table". The
 // reply is returned as sent: a JSON object plus "\n", or the table.
-Result<std::string> query_stats(const std::filesystem::path &socket_path,
-                                std::string_view format);
+Result<std::string> query_stats(const std::filesystem::path &socket_path, std::string_view format);
 
 } // namespace scxd

@@ -28,7 +28,7 @@ std::string errno_text(int err) { return std::strerror(err); }
 // `scxd stats` must be able to reach the socket inside.
 Status make_dirs(const std::filesystem::path &dir)
 {
-    struct stat st{};
+    struct stat st {};
     if (dir.empty() || ::stat(dir.c_str(), &st) == 0)
         return Ok{};
     if (auto st_parent = make_dirs(dir.parent_path()); !st_parent)
@@ -43,22 +43,23 @@ Status make_dirs(const std::filesystem::path &dir)
 // listens on belongs to a live daemon, and taking it over would hide that daemon's stats.
 Status clear_stale_socket(const std::filesystem::path &path, const sockaddr_un &addr)
 {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) != 0)
-        return errno == ENOENT ? Status(Ok{})
-                               : Error{fmt::format("cannot check {}: {}", path.string(),
-                                                   errno_text(errno))};
+        return errno == ENOENT
+                   ? Status(Ok{})
+                   : Error{fmt::format("cannot check {}: {}", path.string(), errno_text(errno))};
     if (!S_ISSOCK(st.st_mode))
         return Error{fmt::format("{} exists and is not a socket; remove it or choose another "
-                                 "--stats-socket", path.string())};
+                                 "--stats-socket",
+                                 path.string())};
     const Connection c = connect_unix(addr, StatsServer::client_timeout);
     if (c.error == 0 || c.error == EAGAIN || c.error == ETIMEDOUT)
         return Error{fmt::format("another scxd is already serving stats at {}", path.string())};
     if (c.error != ECONNREFUSED)
         return Error{fmt::format("cannot check {}: {}", path.string(), errno_text(c.error))};
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-        return Error{fmt::format("cannot remove the stale socket {}: {}", path.string(),
-                                 errno_text(errno))};
+        return Error{
+            fmt::format("cannot remove the stale socket {}: {}", path.string(), errno_text(errno))};
     return Ok{};
 }
 
@@ -82,8 +83,8 @@ Result<UniqueFd> bind_listener(const std::filesystem::path &path, const sockaddr
 // The poll timeout left until `deadline`, rounded up so we never spin on 0.
 int millis_until(std::chrono::steady_clock::time_point deadline)
 {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
@@ -98,7 +99,7 @@ std::string_view trim_line(std::string_view s)
 } // namespace
 
 Result<std::unique_ptr<StatsServer>> StatsServer::start(const std::filesystem::path &socket_path,
-                                                       Provider provider)
+                                                        Provider provider)
 {
     auto addr = unix_address(socket_path);
     if (!addr)
@@ -115,8 +116,8 @@ Result<std::unique_ptr<StatsServer>> StatsServer::start(const std::filesystem::p
         ::unlink(socket_path.c_str());
         return Error{fmt::format("cannot create an eventfd: {}", errno_text(errno))};
     }
-    std::unique_ptr<StatsServer> server(new StatsServer(
-        socket_path, std::move(*listener), std::move(wake), std::move(provider)));
+    std::unique_ptr<StatsServer> server(
+        new StatsServer(socket_path, std::move(*listener), std::move(wake), std::move(provider)));
     if (auto st = server->spawn_thread(); !st)
         return st.error(); // the destructor removes the socket
     return server;
@@ -127,7 +128,7 @@ StatsServer::StatsServer(std::filesystem::path path, UniqueFd listener, UniqueFd
     : path_(std::move(path)), listener_(std::move(listener)), wake_(std::move(wake)),
       provider_(std::move(provider))
 {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {
         dev_ = st.st_dev;
         ino_ = st.st_ino;
@@ -141,7 +142,7 @@ StatsServer::~StatsServer()
         [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof(one));
         thread_.join();
     }
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_)
         ::unlink(path_.c_str());
 }

@@ -33,8 +33,8 @@ Result<sockaddr_un> unix_address(const std::filesystem::path &path)
     addr.sun_family = AF_UNIX;
     const std::string &s = path.native();
     if (s.empty() || s.size() >= sizeof(addr.sun_path))
-        return Error{fmt::format("socket path {} must be 1 to {} bytes long", s,
-                                 sizeof(addr.sun_path) - 1)};
+        return Error{
+            fmt::format("socket path {} must be 1 to {} bytes long", s, sizeof(addr.sun_path) - 1)};
     std::memcpy(addr.sun_path, s.c_str(), s.size() + 1);
     return addr;
 }

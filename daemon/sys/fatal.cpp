@@ -37,10 +37,7 @@ void write_all(const char *p, std::size_t n)
     }
 }
 
-void write_str(const char *s)
-{
-    write_all(s, std::strlen(s));
-}
+void write_str(const char *s) { write_all(s, std::strlen(s)); }
 
 void write_policy()
 {
@@ -55,16 +52,11 @@ void write_policy()
 const char *signal_name(int sig)
 {
     switch (sig) {
-    case SIGSEGV:
-        return "SIGSEGV";
-    case SIGBUS:
-        return "SIGBUS";
-    case SIGILL:
-        return "SIGILL";
-    case SIGFPE:
-        return "SIGFPE";
-    default:
-        return "a fatal signal";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    default: return "a fatal signal";
     }
 }
 

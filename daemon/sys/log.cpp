@@ -37,7 +37,8 @@ template <typename T> bool parse_number(std::string_view text, T *out)
         return false;
     const auto *end = text.data() + text.size();
     // from_chars reads [data, end): no terminator needed.
-    const auto [ptr, ec] = std::from_chars(text.data(), end, *out); // NOLINT(bugprone-suspicious-stringview-data-usage)
+    const auto [ptr, ec] = std::from_chars(
+        text.data(), end, *out); // NOLINT(bugprone-suspicious-stringview-data-usage)
     return ec == std::errc{} && ptr == end;
 }
 
@@ -47,18 +48,12 @@ std::string_view journal_prefix(spdlog::level::level_enum level)
 {
     switch (level) {
     case spdlog::level::trace:
-    case spdlog::level::debug:
-        return SD_DEBUG;
-    case spdlog::level::info:
-        return SD_INFO;
-    case spdlog::level::warn:
-        return SD_WARNING;
-    case spdlog::level::err:
-        return SD_ERR;
-    case spdlog::level::critical:
-        return SD_CRIT;
-    default:
-        return {};
+    case spdlog::level::debug: return SD_DEBUG;
+    case spdlog::level::info: return SD_INFO;
+    case spdlog::level::warn: return SD_WARNING;
+    case spdlog::level::err: return SD_ERR;
+    case spdlog::level::critical: return SD_CRIT;
+    default: return {};
     }
 }
 

@@ -22,7 +22,8 @@ static int wf_create(const struct scxd_host *host, void **ctx, char *err, size_t
 	int64_t boost_us = 2000;
 	struct wakeup_first *wf;
 
-	if (host->param_i64(host, "boost_us", &boost_us) < 0 || boost_us < 0 || boost_us > 1000000) {
+	if (host->param_i64(host, "boost_us", &boost_us) < 0 || boost_us < 0 ||
+	    boost_us > 1000000) {
 		snprintf(err, errlen, "boost_us must be an integer in 0 .. 1000000 (microseconds)");
 		return -1;
 	}
@@ -70,5 +71,5 @@ static const struct scxd_policy_ops wf_ops = {
 	.destroy = free,
 };
 
-SCXD_POLICY_DEFINE("wakeup-first", "FIFO by enqueue time, wakeups boost_us ahead (example)",
-		   "1.0", &wf_ops, wf_create);
+SCXD_POLICY_DEFINE("wakeup-first", "FIFO by enqueue time, wakeups boost_us ahead (example)", "1.0",
+		   &wf_ops, wf_create);

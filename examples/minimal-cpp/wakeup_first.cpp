@@ -27,8 +27,7 @@ public:
     {
         if (held_.size() == held_.capacity())
             return -1; // full: the daemon runs the task itself
-        auto d = scxd_decision_for(&task, task.nr_cpus_allowed == 1 ? task.prev_cpu
-                                                                    : SCXD_CPU_ANY);
+        auto d = scxd_decision_for(&task, task.nr_cpus_allowed == 1 ? task.prev_cpu : SCXD_CPU_ANY);
         const std::uint64_t boost = (task.flags & SCXD_TASK_WAKEUP) ? boost_ns_ : 0;
         d.vtime = task.enqueue_ns > boost ? task.enqueue_ns - boost : 1; // 0 would mean FIFO
         held_.push_back(d);

@@ -264,18 +264,17 @@ struct scxd_policy_entry {
 #endif
 
 /* Convenience for plugins: define the entry with the right versions and sizes. */
-#define SCXD_POLICY_DEFINE(name_, description_, version_, ops_, create_)                     \
-	SCXD_POLICY_EXPORT const struct scxd_policy_entry                                          \
-		scxd_policy_entry_v1 = {                                                           \
-			SCXD_POLICY_ABI_MAJOR,                                                     \
-			SCXD_POLICY_ABI_MINOR,                                                     \
-			sizeof(struct scxd_policy_entry),                                          \
-			0,                                                                         \
-			(name_),                                                                   \
-			(description_),                                                            \
-			(version_),                                                                \
-			(ops_),                                                                    \
-			(create_),                                                                 \
+#define SCXD_POLICY_DEFINE(name_, description_, version_, ops_, create_)           \
+	SCXD_POLICY_EXPORT const struct scxd_policy_entry scxd_policy_entry_v1 = { \
+		SCXD_POLICY_ABI_MAJOR,                                             \
+		SCXD_POLICY_ABI_MINOR,                                             \
+		sizeof(struct scxd_policy_entry),                                  \
+		0,                                                                 \
+		(name_),                                                           \
+		(description_),                                                    \
+		(version_),                                                        \
+		(ops_),                                                            \
+		(create_),                                                         \
 	}
 
 #ifdef __cplusplus

@@ -69,10 +69,7 @@ public:
 
     [[nodiscard]] std::uint32_t nr_cpus() const noexcept { return abi_->nr_cpus; }
     [[nodiscard]] std::uint32_t max_tasks() const noexcept { return abi_->max_tasks; }
-    [[nodiscard]] std::uint64_t default_slice_ns() const noexcept
-    {
-        return abi_->default_slice_ns;
-    }
+    [[nodiscard]] std::uint64_t default_slice_ns() const noexcept { return abi_->default_slice_ns; }
     // CLOCK_MONOTONIC in ns, the clock of scxd_task::enqueue_ns. No system call.
     [[nodiscard]] std::uint64_t now() const noexcept { return abi_->now_ns(abi_); }
 
@@ -135,8 +132,8 @@ template <typename T> std::optional<T> Host::param(const char *key) const
         if (rc != 0)
             return std::nullopt;
         if (!std::in_range<T>(v))
-            throw std::runtime_error(std::string("parameter '") + key + "' = " +
-                                     std::to_string(v) + " is out of range (" +
+            throw std::runtime_error(std::string("parameter '") + key + "' = " + std::to_string(v) +
+                                     " is out of range (" +
                                      std::to_string(std::numeric_limits<T>::min()) + " .. " +
                                      std::to_string(std::numeric_limits<T>::max()) + ")");
         return static_cast<T>(v);
@@ -145,26 +142,41 @@ template <typename T> std::optional<T> Host::param(const char *key) const
 
 // What SCXD_POLICY_CLASS looks for in a class.
 template <typename P>
-concept HasFactory = requires(const Host &host) {
-    { P::create(host) } -> std::same_as<std::unique_ptr<P>>;
+concept HasFactory = requires(const Host &host)
+{
+    {
+        P::create(host)
+        } -> std::same_as<std::unique_ptr<P>>;
 };
 template <typename P>
 concept Creatable =
     HasFactory<P> || std::constructible_from<P, const Host &> || std::default_initializable<P>;
 // `int`, not anything convertible: a `bool` "accepted" would read as "refused".
 template <typename P>
-concept HasOnEnqueue = requires(P &p, const scxd_task &task) {
-    { p.on_enqueue(task) } -> std::same_as<int>;
+concept HasOnEnqueue = requires(P &p, const scxd_task &task)
+{
+    {
+        p.on_enqueue(task)
+        } -> std::same_as<int>;
 };
 template <typename P>
-concept HasPick = requires(P &p, scxd_decision &out) {
-    { p.pick(out) } -> std::convertible_to<bool>;
+concept HasPick = requires(P &p, scxd_decision &out)
+{
+    {
+        p.pick(out)
+        } -> std::convertible_to<bool>;
 };
 template <typename P>
-concept HasOnExit = requires(P &p, std::int32_t pid) { p.on_exit(pid); };
+concept HasOnExit = requires(P &p, std::int32_t pid)
+{
+    p.on_exit(pid);
+};
 template <typename P>
-concept HasNrPending = requires(P &p) {
-    { p.nr_pending() } -> std::convertible_to<std::uint64_t>;
+concept HasNrPending = requires(P &p)
+{
+    {
+        p.nr_pending()
+        } -> std::convertible_to<std::uint64_t>;
 };
 template <typename P>
 concept Policy = Creatable<P> && HasOnEnqueue<P> && HasPick<P> && std::destructible<P>;
@@ -184,9 +196,15 @@ inline void write_error(char *err, std::size_t errlen, const char *msg) noexcept
 
 // A member with this name exists but does not have the shape the adapter needs.
 template <typename P>
-concept NamesOnExit = requires { &P::on_exit; };
+concept NamesOnExit = requires
+{
+    &P::on_exit;
+};
 template <typename P>
-concept NamesNrPending = requires { &P::nr_pending; };
+concept NamesNrPending = requires
+{
+    &P::nr_pending;
+};
 
 template <typename P> P construct(const Host &host)
 {
@@ -326,9 +344,8 @@ template <typename P> struct __attribute__((visibility("hidden"))) Adapter {
 
 // Export class `Class_` as this plugin's policy. Once per plugin, at global namespace scope,
 // followed by a semicolon. `name_` is [a-z0-9_-]+; all three strings are literals.
-#define SCXD_POLICY_CLASS(Class_, name_, description_, version_)                               \
-    SCXD_POLICY_DEFINE((name_), (description_), (version_),                                    \
-                       &::scxd::detail::Adapter<Class_>::ops,                                  \
+#define SCXD_POLICY_CLASS(Class_, name_, description_, version_)                                   \
+    SCXD_POLICY_DEFINE((name_), (description_), (version_), &::scxd::detail::Adapter<Class_>::ops, \
                        &::scxd::detail::Adapter<Class_>::create)
 
 #endif // SCXD_POLICY_HPP

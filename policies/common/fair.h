@@ -117,8 +117,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 				 errlen) ||
 	    scxd_param_i64_range(host, "requeue_max", 0, SCXD_REQUEUE_MAX, "", &requeue_max, err,
 				 errlen) ||
-	    scxd_param_i64_range(host, "requeue_wakeups", 0, 1, "", &requeue_wakeups, err,
-				 errlen))
+	    scxd_param_i64_range(host, "requeue_wakeups", 0, 1, "", &requeue_wakeups, err, errlen))
 		return -1;
 	if (min_us > max_us) {
 		snprintf(err, errlen,
@@ -180,9 +179,9 @@ static inline void scxd_fair_start(struct scxd_fair *f, struct scxd_task_state *
  * (*was_evicted set) so the caller can undo what it counted in groups.
  */
 static inline struct scxd_task_state *scxd_fair_track(struct scxd_fair *f,
-						       const struct scxd_task *task,
-						       struct scxd_task_state *evicted,
-						       int *was_evicted)
+						      const struct scxd_task *task,
+						      struct scxd_task_state *evicted,
+						      int *was_evicted)
 {
 	struct scxd_task_state *st;
 
@@ -279,7 +278,8 @@ static inline void scxd_fair_charge(struct scxd_fair *f, struct scxd_task_state 
 		uint64_t before = f->knows_placement && task->ran_since_placed_ns < delta
 					  ? delta - task->ran_since_placed_ns
 					  : 0;
-		uint64_t reached = st->vruntime + scxd_mul_div(before, SCXD_FAIR_WEIGHT_ONE, weight_fp);
+		uint64_t reached =
+			st->vruntime + scxd_mul_div(before, SCXD_FAIR_WEIGHT_ONE, weight_fp);
 
 		if ((int64_t)(reached - f->vclock) > 0)
 			f->vclock = reached;
@@ -320,7 +320,8 @@ static inline int scxd_fair_queue(struct scxd_fair *f, const struct scxd_task_st
 		if (d.requeue_scale && f->p.requeue_wakeups) {
 			/* what scxd_fair_charge() does at a wakeup: at most the credit behind */
 			d.requeue_flags = SCXD_REQUEUE_WAKEUPS;
-			d.wake_lag = scxd_mul_div(scxd_fair_credit(f), SCXD_FAIR_WEIGHT_ONE, weight_fp);
+			d.wake_lag =
+				scxd_mul_div(scxd_fair_credit(f), SCXD_FAIR_WEIGHT_ONE, weight_fp);
 		}
 	}
 	return scxd_heap_push(&f->heap, d.vtime, &d);

@@ -64,7 +64,7 @@ static inline int scxd_heap_push(struct scxd_heap *h, uint64_t key, const struct
 	item.seq = h->next_seq++;
 	item.d = *d;
 	/* Sift the hole up instead of swapping: one copy per level. */
-	for (i = h->len++; i > 0; ) {
+	for (i = h->len++; i > 0;) {
 		uint32_t parent = (i - 1) / 2;
 
 		if (!scxd_heap_before(&item, &h->items[parent]))

@@ -42,8 +42,8 @@ static inline int scxd_param_i64_range(const struct scxd_host *host, const char 
 }
 
 /* A string into *out (unchanged when absent): 0, or -1 with a message when it is not a string. */
-static inline int scxd_param_string(const struct scxd_host *host, const char *key,
-				    const char **out, char *err, size_t errlen)
+static inline int scxd_param_string(const struct scxd_host *host, const char *key, const char **out,
+				    char *err, size_t errlen)
 {
 	int rc = host->param_str(host, key, out);
 

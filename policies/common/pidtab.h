@@ -90,8 +90,8 @@ static inline struct scxd_task_state *scxd_pidtab_find(struct scxd_pidtab *t, in
  * says whether that happened, so the caller can undo what the old entry counted.
  */
 static inline struct scxd_task_state *scxd_pidtab_insert(struct scxd_pidtab *t, int32_t pid,
-							  struct scxd_task_state *evicted,
-							  int *was_evicted)
+							 struct scxd_task_state *evicted,
+							 int *was_evicted)
 {
 	uint32_t home = scxd_pidtab_home(t, pid);
 	struct scxd_task_state *victim = NULL;

@@ -78,5 +78,5 @@ static const struct scxd_policy_ops vruntime_ops = {
 	.destroy = vruntime_destroy,
 };
 
-SCXD_POLICY_DEFINE("vruntime", "weighted fair share by virtual runtime; brief runners first",
-		   "1.0", &vruntime_ops, vruntime_create);
+SCXD_POLICY_DEFINE("vruntime", "weighted fair share by virtual runtime; brief runners first", "1.0",
+		   &vruntime_ops, vruntime_create);

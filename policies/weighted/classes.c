@@ -18,15 +18,14 @@ struct class_reader {
 	size_t errlen;
 };
 
-static const char *class_key(const struct class_reader *r, const char *field, char *buf,
-			     size_t len)
+static const char *class_key(const struct class_reader *r, const char *field, char *buf, size_t len)
 {
 	snprintf(buf, len, "class.%" PRIu32 ".%s", r->index, field);
 	return buf;
 }
 
-__attribute__((format(printf, 2, 3))) static int fail(const struct class_reader *r,
-							const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(const struct class_reader *r, const char *fmt,
+						      ...)
 {
 	va_list ap;
 
@@ -55,8 +54,10 @@ static int read_cgroup(const struct class_reader *r, struct wclass *c, const cha
 	char dir[CGROUP_PATH_MAX];
 
 	if (!cgroup_path_ok(path))
-		return fail(r, "%s must be a path under the cgroup root starting with '/' "
-			       "(e.g. \"/system.slice\"), got \"%s\"", key, path);
+		return fail(r,
+			    "%s must be a path under the cgroup root starting with '/' "
+			    "(e.g. \"/system.slice\"), got \"%s\"",
+			    key, path);
 	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", r->cgroup_root,
 			     strcmp(path, "/") ? path : "") >= sizeof(dir))
 		return fail(r, "%s is too long: \"%s\"", key, path);
@@ -156,8 +157,9 @@ static int check_unique(const struct wclass_set *set, const struct class_reader 
 
 	for (i = 0; i < r->index; i++)
 		if (strcmp(set->v[i].name, c->name) == 0)
-			return fail(r, "class.%" PRIu32 ".name \"%s\" is already the name of "
-				       "class.%" PRIu32,
+			return fail(r,
+				    "class.%" PRIu32 ".name \"%s\" is already the name of "
+				    "class.%" PRIu32,
 				    r->index, c->name, i);
 	return 0;
 }
@@ -222,8 +224,7 @@ static int read_classes(struct wclass_set *set, struct class_reader *r)
 	return class_present(r) ? -1 : 0;
 }
 
-int wclass_set_load(struct wclass_set *set, const struct scxd_host *host, char *err,
-		    size_t errlen)
+int wclass_set_load(struct wclass_set *set, const struct scxd_host *host, char *err, size_t errlen)
 {
 	struct class_reader r = {host, 0, DEFAULT_CGROUP_ROOT, err, errlen};
 	uint32_t i;

@@ -39,8 +39,7 @@ struct wclass_set {
 };
 
 /* Read and check every class. 0, or -1 with a one-line message naming the key in err. */
-int wclass_set_load(struct wclass_set *set, const struct scxd_host *host, char *err,
-		    size_t errlen);
+int wclass_set_load(struct wclass_set *set, const struct scxd_host *host, char *err, size_t errlen);
 void wclass_set_free(struct wclass_set *set);
 /* Index of the first class matching `task`, or -1. Hot path: no allocation. */
 int wclass_set_match(const struct wclass_set *set, const struct scxd_task *task);

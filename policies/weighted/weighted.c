@@ -88,7 +88,8 @@ static uint64_t effective_weight(struct weighted *w, struct scxd_task_state *st,
 		return w->classes.v[c].weight << SCXD_FAIR_WSHIFT;
 	cs = &w->shares[c];
 	scxd_active_advance(cs, bucket_ns, task->sum_exec_runtime - st->last_sum);
-	scxd_active_count(cs, bucket_ns, &st->in_group, (uint32_t)tw, scxd_fair_turn_ns(&w->fair, task));
+	scxd_active_count(cs, bucket_ns, &st->in_group, (uint32_t)tw,
+			  scxd_fair_turn_ns(&w->fair, task));
 	st->group = c;
 	eff = (w->classes.v[c].weight * tw << SCXD_FAIR_WSHIFT) / cs->weight;
 	return eff ? eff : 1;
@@ -146,5 +147,5 @@ static const struct scxd_policy_ops weighted_ops = {
 	.destroy = weighted_destroy,
 };
 
-SCXD_POLICY_DEFINE("weighted", "proportional CPU shares between configured classes of tasks",
-		   "1.0", &weighted_ops, weighted_create);
+SCXD_POLICY_DEFINE("weighted", "proportional CPU shares between configured classes of tasks", "1.0",
+		   &weighted_ops, weighted_create);

@@ -27,7 +27,8 @@ static_assert(offsetof(struct scxd_task, comm) == 48, "scxd_task.comm");
 static_assert(offsetof(struct scxd_task, tgid) == 64, "scxd_task.tgid");
 static_assert(offsetof(struct scxd_task, uid) == 68, "scxd_task.uid");
 static_assert(offsetof(struct scxd_task, cgroup_id) == 72, "scxd_task.cgroup_id");
-static_assert(offsetof(struct scxd_task, ran_since_placed_ns) == 80, "scxd_task.ran_since_placed_ns");
+static_assert(offsetof(struct scxd_task, ran_since_placed_ns) == 80,
+	      "scxd_task.ran_since_placed_ns");
 static_assert(sizeof(struct scxd_task) == 88, "sizeof(scxd_task)");
 
 static_assert(offsetof(struct scxd_decision, pid) == 0, "scxd_decision.pid");

@@ -16,8 +16,7 @@ class TempDir {
 public:
     TempDir()
     {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "scxd-test-XXXXXX").string();
+        std::string tmpl = (std::filesystem::temp_directory_path() / "scxd-test-XXXXXX").string();
         REQUIRE(mkdtemp(tmpl.data()) != nullptr);
         path_ = tmpl;
     }

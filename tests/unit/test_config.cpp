@@ -457,8 +457,7 @@ TEST_CASE("config: the shipped scxd.toml is valid, commented and uncommented", "
     CHECK(open->policies.contains("weighted"));
 }
 
-TEST_CASE("config: keys nested deeper than toml++ can take are refused before parsing",
-          "[config]")
+TEST_CASE("config: keys nested deeper than toml++ can take are refused before parsing", "[config]")
 {
     std::string deep = "a";
     for (int i = 0; i < 100000; ++i)

@@ -28,8 +28,15 @@ struct Plugin {
         ops.struct_size = sizeof ops;
         ops.on_enqueue = fake_enqueue;
         ops.pick = fake_pick;
-        entry = {SCXD_POLICY_ABI_MAJOR, SCXD_POLICY_ABI_MINOR, sizeof entry, 0, "fifo",
-                 "first in, first out", "1.0", &ops, fake_create};
+        entry = {SCXD_POLICY_ABI_MAJOR,
+                 SCXD_POLICY_ABI_MINOR,
+                 sizeof entry,
+                 0,
+                 "fifo",
+                 "first in, first out",
+                 "1.0",
+                 &ops,
+                 fake_create};
     }
 };
 

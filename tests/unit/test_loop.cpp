@@ -72,8 +72,8 @@ std::uint64_t scripted_nr_pending(void *ctx)
 }
 
 const scxd_policy_ops scripted_ops = {
-    sizeof(scxd_policy_ops), 0, scripted_enqueue, scripted_pick, nullptr, scripted_nr_pending,
-    nullptr,
+    sizeof(scxd_policy_ops), 0,       scripted_enqueue, scripted_pick, nullptr,
+    scripted_nr_pending,     nullptr,
 };
 
 PolicyRef ScriptedPolicy::ref() { return PolicyRef(&scripted_ops, this, "scripted"); }
@@ -101,8 +101,7 @@ std::vector<std::int32_t> sorted(std::vector<std::int32_t> v)
 
 } // namespace
 
-TEST_CASE("every drained task reaches the policy and comes back as exactly one decision",
-          "[loop]")
+TEST_CASE("every drained task reaches the policy and comes back as exactly one decision", "[loop]")
 {
     FakeBackend backend;
     ScriptedPolicy policy;
@@ -135,13 +134,13 @@ TEST_CASE("after a pass the daemon yields only when it must be back at the next 
     using scxd::after_pass;
     using scxd::AfterPass;
     using scxd::PassResult;
-    CHECK(after_pass(PassResult{0, 0, 0, 0}, 0) == AfterPass::block);   // nothing came
-    CHECK(after_pass(PassResult{3, 3, 0, 0}, 0) == AfterPass::block);   // woken tasks only
-    CHECK(after_pass(PassResult{3, 3, 1, 0}, 0) == AfterPass::yield);   // a slice ended
+    CHECK(after_pass(PassResult{0, 0, 0, 0}, 0) == AfterPass::block); // nothing came
+    CHECK(after_pass(PassResult{3, 3, 0, 0}, 0) == AfterPass::block); // woken tasks only
+    CHECK(after_pass(PassResult{3, 3, 1, 0}, 0) == AfterPass::yield); // a slice ended
     CHECK(after_pass(PassResult{3, 3, 1, 3}, 0) == AfterPass::block); // BPF has the next one
     CHECK(after_pass(PassResult{3, 3, 1, 2}, 0) == AfterPass::yield); // one without
-    CHECK(after_pass(PassResult{0, 2, 0, 0}, 1) == AfterPass::yield);   // the policy holds some
-    CHECK(after_pass(PassResult{2, 0, 0, 0}, 0) == AfterPass::again);   // read, nothing picked
+    CHECK(after_pass(PassResult{0, 2, 0, 0}, 1) == AfterPass::yield); // the policy holds some
+    CHECK(after_pass(PassResult{2, 0, 0, 0}, 0) == AfterPass::again); // read, nothing picked
     CHECK(after_pass(PassResult{0, 0, 0, 0}, 5) == AfterPass::yield);
 }
 
@@ -221,8 +220,8 @@ TEST_CASE("a cpu outside [0, nr_cpus) becomes SCXD_CPU_ANY", "[loop]")
     ScriptedPolicy policy;
     // pid i asks for cpus[i - 1]; nr_cpus is 4.
     const std::vector<std::int32_t> cpus = {SCXD_CPU_ANY, 0, 3, 4, -2, 1000, INT32_MIN, INT32_MAX};
-    const std::vector<std::int32_t> want = {SCXD_CPU_ANY, 0, 3, SCXD_CPU_ANY, SCXD_CPU_ANY,
-                                            SCXD_CPU_ANY, SCXD_CPU_ANY, SCXD_CPU_ANY};
+    const std::vector<std::int32_t> want = {
+        SCXD_CPU_ANY, 0, 3, SCXD_CPU_ANY, SCXD_CPU_ANY, SCXD_CPU_ANY, SCXD_CPU_ANY, SCXD_CPU_ANY};
     policy.rewrite = [&](scxd_decision &d) { d.cpu = cpus[static_cast<std::size_t>(d.pid - 1)]; };
     Loop loop(backend, policy.ref(), options(4));
 
@@ -331,8 +330,7 @@ TEST_CASE("a ring that fills mid-pass loses nothing and keeps the order", "[loop
         CHECK(ds[i].vtime > ds[i - 1].vtime);
 }
 
-TEST_CASE("run() reports a carried decision as pending and yields instead of sleeping",
-          "[loop]")
+TEST_CASE("run() reports a carried decision as pending and yields instead of sleeping", "[loop]")
 {
     FakeBackend backend;
     ScriptedPolicy policy;
@@ -538,8 +536,13 @@ std::uint64_t trap_nr_pending(void * /*ctx*/)
 void trap_on_exit(void * /*ctx*/, std::int32_t /*pid*/) { g_called_past_end = true; }
 
 const scxd_policy_ops short_ops = {
-    offsetof(scxd_policy_ops, pick) + sizeof(void *), 0, scripted_enqueue, scripted_pick,
-    trap_on_exit, trap_nr_pending, nullptr,
+    offsetof(scxd_policy_ops, pick) + sizeof(void *),
+    0,
+    scripted_enqueue,
+    scripted_pick,
+    trap_on_exit,
+    trap_nr_pending,
+    nullptr,
 };
 
 } // namespace
@@ -741,12 +744,11 @@ int longer_pick(void *ctx, scxd_decision *out)
 }
 } // namespace
 
-TEST_CASE("pick may write SCXD_DECISION_ROOM bytes; members we do not know are ignored",
-          "[loop]")
+TEST_CASE("pick may write SCXD_DECISION_ROOM bytes; members we do not know are ignored", "[loop]")
 {
     int left = 1;
-    const scxd_policy_ops ops = {sizeof(scxd_policy_ops), 0, scripted_enqueue, longer_pick,
-                                 nullptr, nullptr, nullptr};
+    const scxd_policy_ops ops = {
+        sizeof(scxd_policy_ops), 0, scripted_enqueue, longer_pick, nullptr, nullptr, nullptr};
     const PolicyRef ref(&ops, &left, "longer");
     scxd_decision d{};
     REQUIRE(ref.pick(d));

@@ -202,8 +202,7 @@ TEST_CASE("plugin: a failing create() is reported with the plugin's reason", "[p
 }
 
 // Regression: a plugin's multi-line reason must not break the daemon's one-line errors.
-TEST_CASE("plugin: a multi-line create() reason still gives a one-line error",
-          "[plugin]")
+TEST_CASE("plugin: a multi-line create() reason still gives a one-line error", "[plugin]")
 {
     const auto msg = create_error(fixture("create_multiline"));
     CHECK_THAT(msg, ContainsSubstring("first line"));
@@ -212,8 +211,7 @@ TEST_CASE("plugin: a multi-line create() reason still gives a one-line error",
 
 // Regression: a relative path without '/' passes the is_regular_file check against the
 // working directory, so dlopen() must get it absolute, not search the library path.
-TEST_CASE("plugin: a relative file name opens the file in the working directory",
-          "[plugin]")
+TEST_CASE("plugin: a relative file name opens the file in the working directory", "[plugin]")
 {
     TempDir dir;
     fs::copy_file(fixture("good"), dir / "reloc.so");
@@ -228,14 +226,24 @@ TEST_CASE("plugin: a relative file name opens the file in the working directory"
 TEST_CASE("validate_entry: checks that need no file", "[plugin]")
 {
     static const scxd_policy_ops ops = {
-        sizeof(scxd_policy_ops), 0,
+        sizeof(scxd_policy_ops),
+        0,
         [](void *, const scxd_task *) { return 0; },
         [](void *, scxd_decision *) { return 0; },
-        nullptr, nullptr, nullptr,
+        nullptr,
+        nullptr,
+        nullptr,
     };
     auto create = [](const scxd_host *, void **, char *, std::size_t) { return 0; };
-    scxd_policy_entry e{SCXD_POLICY_ABI_MAJOR, SCXD_POLICY_ABI_MINOR, sizeof(scxd_policy_entry),
-                        0, "ok", "d", "1", &ops, create};
+    scxd_policy_entry e{SCXD_POLICY_ABI_MAJOR,
+                        SCXD_POLICY_ABI_MINOR,
+                        sizeof(scxd_policy_entry),
+                        0,
+                        "ok",
+                        "d",
+                        "1",
+                        &ops,
+                        create};
     CHECK(scxd::validate_entry(&e, "mem").ok());
 
     auto refused = [&](const scxd_policy_entry &bad, const char *what) {

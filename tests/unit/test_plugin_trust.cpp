@@ -21,10 +21,7 @@ using scxd::test::TempDir;
 namespace {
 
 // Root owns '/' and usually the directories down to $TMPDIR; the test's uid owns the rest.
-TrustRules me_and_root(bool escape = false)
-{
-    return TrustRules{{0, ::getuid()}, escape};
-}
+TrustRules me_and_root(bool escape = false) { return TrustRules{{0, ::getuid()}, escape}; }
 
 std::string refusal(const fs::path &file, const TrustRules &rules)
 {
@@ -37,10 +34,7 @@ std::string refusal(const fs::path &file, const TrustRules &rules)
     return msg;
 }
 
-void chmod_or_fail(const fs::path &p, mode_t mode)
-{
-    REQUIRE(::chmod(p.c_str(), mode) == 0);
-}
+void chmod_or_fail(const fs::path &p, mode_t mode) { REQUIRE(::chmod(p.c_str(), mode) == 0); }
 
 } // namespace
 

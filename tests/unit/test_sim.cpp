@@ -75,7 +75,7 @@ int on_enqueue(void *ctx, const scxd_task *t)
     // Queued a moment ago, in the same clock: not in the future, not long before this pass.
     if (t->enqueue_ns > now || now - t->enqueue_ns > 100'000'000)
         ++p->seen.clock_mismatches;
-    const std::int32_t cpu = force_cpu != -2              ? force_cpu
+    const std::int32_t cpu = force_cpu != -2           ? force_cpu
                              : t->nr_cpus_allowed == 1 ? t->prev_cpu
                                                        : SCXD_CPU_ANY;
     p->queue.push_back(scxd_decision_for(t, cpu));
@@ -105,8 +105,14 @@ void destroy(void *ctx)
 }
 
 const scxd_policy_ops ops{sizeof(scxd_policy_ops), 0, on_enqueue, pick, on_exit, nullptr, destroy};
-const scxd_policy_entry entry{SCXD_POLICY_ABI_MAJOR, SCXD_POLICY_ABI_MINOR,
-                              sizeof(scxd_policy_entry), 0, "toy", "test policy", "1", &ops,
+const scxd_policy_entry entry{SCXD_POLICY_ABI_MAJOR,
+                              SCXD_POLICY_ABI_MINOR,
+                              sizeof(scxd_policy_entry),
+                              0,
+                              "toy",
+                              "test policy",
+                              "1",
+                              &ops,
                               create};
 
 } // namespace toy
@@ -287,7 +293,7 @@ name = "first"
     CHECK(a.shared_tgid);
     CHECK(w.groups[1].weight == 250);
     CHECK(w.groups[1].cgroup_id == 42);
-    CHECK(w.groups[1].run_ns == 50 * ns_per_us); // the fork parent's default work
+    CHECK(w.groups[1].run_ns == 50 * ns_per_us);      // the fork parent's default work
     CHECK(w.groups[2].deadline_ns == 10 * ns_per_ms); // deadline defaults to the period
     REQUIRE(w.changes.size() == 2);
     CHECK(w.changes[0].at_ns == 500 * ns_per_ms); // sorted by time
@@ -579,7 +585,7 @@ TEST_CASE("sim: the policy sees virtual time, and its parameters", "[sim]")
     SimOptions o;
     const auto r = run_toy(w, o);
     CHECK(toy::last.clock_mismatches == 0);
-    CHECK(toy::last.first_now == ns_per_s); // the host clock reads 1 s at the start
+    CHECK(toy::last.first_now == ns_per_s);         // the host clock reads 1 s at the start
     CHECK(toy::last.enqueues <= r.counters.queued); // some may be left in the ring at the end
     CHECK(toy::last.enqueues + 12 >= r.counters.queued);
     CHECK(toy::last.param_x == 3);
@@ -656,8 +662,8 @@ behaviour = "cycle"
 run = "100us"
 sleep = "3ms"
 )";
-    const auto never = run(workload("[workload]\nwakeup_preempt = \"0s\"\n" + common),
-                           SCXD_TEST_FIFO_SO);
+    const auto never =
+        run(workload("[workload]\nwakeup_preempt = \"0s\"\n" + common), SCXD_TEST_FIFO_SO);
     const auto wp = run(workload("[workload]\n" + common), SCXD_TEST_FIFO_SO);
     CHECK(never.counters.wakeup_preempts == 0);
     CHECK(wp.counters.wakeup_preempts > 0);
@@ -713,8 +719,8 @@ behaviour = "hog"
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = run(w, SCXD_TEST_FIFO_SO);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "sim: 10 s, 2 CPUs, 100 tasks under fifo: %.3f s wall, %llu events\n",
-                 s, static_cast<unsigned long long>(r.sim.events));
+    std::fprintf(stderr, "sim: 10 s, 2 CPUs, 100 tasks under fifo: %.3f s wall, %llu events\n", s,
+                 static_cast<unsigned long long>(r.sim.events));
     CHECK(r.sim.events > 0); // timing is printed, not asserted: machines differ
 }
 

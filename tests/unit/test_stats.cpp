@@ -32,11 +32,33 @@ using scxd::StatsSnapshot;
 
 // The JSON keys `scxd stats --json` promises to scripts.
 const std::vector<std::string> json_keys{
-    "queued",          "scheduled",         "user_dispatches",   "kernel_dispatches",
-    "cancel_dispatches", "bounce_dispatches", "failed_dispatches", "congested",
-    "page_faults",     "restarts",          "policy",            "daemon_dispatches",
-    "heartbeat_kicks", "wakeup_preempts", "kernel_requeues", "kernel_wakeups", "exits", "policy_swaps", "policy_rejected",   "invalid_decisions", "invalid_cpus", "policy_fallbacks", "ring_full",
-    "loop_passes",     "mode",              "uptime_ms",         "nr_cpus",
+    "queued",
+    "scheduled",
+    "user_dispatches",
+    "kernel_dispatches",
+    "cancel_dispatches",
+    "bounce_dispatches",
+    "failed_dispatches",
+    "congested",
+    "page_faults",
+    "restarts",
+    "policy",
+    "daemon_dispatches",
+    "heartbeat_kicks",
+    "wakeup_preempts",
+    "kernel_requeues",
+    "kernel_wakeups",
+    "exits",
+    "policy_swaps",
+    "policy_rejected",
+    "invalid_decisions",
+    "invalid_cpus",
+    "policy_fallbacks",
+    "ring_full",
+    "loop_passes",
+    "mode",
+    "uptime_ms",
+    "nr_cpus",
 };
 
 StatsSnapshot sample()
@@ -115,7 +137,7 @@ void make_stale_socket(const fs::path &path)
 
 mode_t permissions(const fs::path &path)
 {
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::lstat(path.c_str(), &st) == 0);
     return st.st_mode & 07777;
 }
@@ -153,8 +175,7 @@ TEST_CASE("to_json escapes quotes, backslashes and control characters in strings
     s.policy = "my \"best\"\\policy\nline2\t\x01";
     s.mode = "caf\xc3\xa9"; // UTF-8 passes through untouched
     const std::string json = scxd::to_json(s);
-    CHECK_THAT(json,
-               ContainsSubstring(R"("policy":"my \"best\"\\policy\nline2\t\u0001",)"));
+    CHECK_THAT(json, ContainsSubstring(R"("policy":"my \"best\"\\policy\nline2\t\u0001",)"));
     CHECK_THAT(json, ContainsSubstring("\"mode\":\"caf\xc3\xa9\","));
     CHECK(json.find('\n') == std::string::npos);
 }
@@ -279,8 +300,7 @@ TEST_CASE("a second server on a live daemon's socket is refused")
     auto first = start_server(sock, sample);
     auto second = StatsServer::start(sock, sample);
     REQUIRE_FALSE(second.ok());
-    CHECK(second.error().message ==
-          "another scxd is already serving stats at " + sock.string());
+    CHECK(second.error().message == "another scxd is already serving stats at " + sock.string());
     // ... and the refusal left the first one alone.
     CHECK(scxd::query_stats(sock, "json").ok());
 }

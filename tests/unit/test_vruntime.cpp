@@ -454,8 +454,8 @@ TEST_CASE("vruntime: history survives heavy churn of other pids", "[vruntime]")
     INFO("exit notices: " << with_exits);
     // Distinct, scattered pids (an odd multiplier permutes 0 .. 2^20-1), like a busy machine's.
     auto churn_pid = [](std::int32_t step) {
-        return 1'000'000 + static_cast<std::int32_t>((static_cast<std::uint32_t>(step) *
-                                                      2'654'435'761u) & 0xfffff);
+        return 1'000'000 + static_cast<std::int32_t>(
+                               (static_cast<std::uint32_t>(step) * 2'654'435'761u) & 0xfffff);
     };
     std::vector<scxd_task> lived;
     for (std::int32_t step = 0; step < 20'000; ++step) {
@@ -558,12 +558,11 @@ TEST_CASE("vruntime: decisions let the kernel requeue a hog at its weight's pace
     CHECK(d.requeue_max == c.max);
 }
 
-TEST_CASE("vruntime: decisions let the kernel place wakeups with the sleeper credit",
-          "[vruntime]")
+TEST_CASE("vruntime: decisions let the kernel place wakeups with the sleeper credit", "[vruntime]")
 {
     // The credit (10 ms with one task) in vtime units: CPU time * 100 / weight.
     struct Case {
-        std::int64_t wakeups; // -1: absent (1)
+        std::int64_t wakeups;     // -1: absent (1)
         std::int64_t requeue_max; // -1: absent (7)
         std::uint64_t weight;
         std::uint32_t flags;
@@ -601,7 +600,7 @@ TEST_CASE("vruntime: virtual time follows a hog the kernel requeued", "[vruntime
         std::uint64_t sleeper_vtime;
     };
     const auto c = GENERATE(values<Case>({
-        {40 * ms, 5 * ms},              // no requeue: virtual time is still 0, its own vtime
+        {40 * ms, 5 * ms},                     // no requeue: virtual time is still 0, its own vtime
         {10 * ms, 30 * ms - 10 * ms + 5 * ms}, // reached at 30 ms
     }));
     INFO("ran since placed " << c.since);

@@ -166,8 +166,8 @@ private:
     std::uint64_t now_ = 0;
 };
 
-double sum_ratio(const std::map<std::int32_t, std::uint64_t> &ran,
-                 const std::set<std::int32_t> &a, const std::set<std::int32_t> &b)
+double sum_ratio(const std::map<std::int32_t, std::uint64_t> &ran, const std::set<std::int32_t> &a,
+                 const std::set<std::int32_t> &b)
 {
     std::uint64_t sa = 0;
     std::uint64_t sb = 0;
@@ -213,8 +213,7 @@ private:
 
 } // namespace
 
-TEST_CASE("weighted: the plugin loads; without classes tasks keep their nice weight",
-          "[weighted]")
+TEST_CASE("weighted: the plugin loads; without classes tasks keep their nice weight", "[weighted]")
 {
     const auto inst = load(host_config());
     CHECK(inst->plugin().name() == "weighted");
@@ -362,7 +361,7 @@ TEST_CASE("weighted: bad classes fail create() with one line naming the key", "[
     struct Case {
         Params set;                     // on top of class.0 = {a, 100, comm "x"}
         std::vector<std::string> erase; // keys removed from that
-        std::string want; // {root}: the cgroup root of this run
+        std::string want;               // {root}: the cgroup root of this run
     };
     const auto c = GENERATE(values<Case>({
         {{{"class.1.name", std::string("b")},

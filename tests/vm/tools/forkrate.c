@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 	double wall;
 
 	if (rate <= 0 || rate > 1000000 || secs <= 0 || secs > 3600) {
-		fprintf(stderr, "usage: forkrate RATE SECONDS (1..1000000 per second, 1..3600 s)\n");
+		fprintf(stderr,
+			"usage: forkrate RATE SECONDS (1..1000000 per second, 1..3600 s)\n");
 		return 64;
 	}
 	t0 = now_ns();

@@ -27,7 +27,7 @@ struct sched_attr_v0 {
 
 int main(int argc, char **argv)
 {
-	struct sched_attr_v0 attr = { .size = sizeof(attr), .sched_policy = SCHED_EXT };
+	struct sched_attr_v0 attr = {.size = sizeof(attr), .sched_policy = SCHED_EXT};
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s CMD [ARGS...]\n", argv[0]);
