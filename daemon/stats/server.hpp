@@ -29,7 +29,9 @@ public:
 
     // How long one client may take to send its request, and again to take the reply; a
     // client slower than that is dropped, so one stuck reader cannot stall the others.
-    static constexpr std::chrono::milliseconds client_timeout{200};
+    // query_stats() tries again when dropped: on a loaded machine a just-started `scxd stats`
+    // can wait longer than this between its connect and its send (seen at 200 ms in the VM).
+    static constexpr std::chrono::milliseconds client_timeout{500};
 
     // Creates the parent directory (0755) if missing, replaces a stale socket file, binds
     // `socket_path` with mode 0666 and starts the thread. Refuses when another daemon is
