@@ -143,20 +143,26 @@ static __always_inline bool tasks_waiting_for_daemon(void)
 /*
  * Preempt `cpu` for a woken task, at most once per wakeup_preempt_ns for each CPU and reason
  * (`stamps`: daemon_preempt_ns or decision_preempt_ns): the bound on what a wake-up storm can
- * cost.
+ * cost. take_preempt() takes the turn (and counts it) for a caller that preempts otherwise.
  */
-static __always_inline void preempt_for_wakeup(s32 cpu, u64 *stamps)
+static __always_inline bool take_preempt(s32 cpu, u64 *stamps)
 {
 	u64 now;
 
 	if (!wakeup_preempt_ns || cpu < 0 || cpu >= SCXD_MAX_CPUS)
-		return;
+		return false;
 	now = bpf_ktime_get_ns();
 	if (now - stamps[cpu] < wakeup_preempt_ns)
-		return;
+		return false;
 	stamps[cpu] = now;
-	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	COUNT(wakeup_preempts);
+	return true;
+}
+
+static __always_inline void preempt_for_wakeup(s32 cpu, u64 *stamps)
+{
+	if (take_preempt(cpu, stamps))
+		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 }
 
 /* A woken task's record the daemon has not read yet. */
@@ -351,18 +357,12 @@ static __always_inline bool requeue(struct task_struct *p, struct task_ctx *tctx
 static __always_inline bool run_woken_now(struct task_struct *p, struct task_ctx *tctx, s32 cpu,
 					  u64 vtime, u64 enq_flags)
 {
-	u64 now;
-
-	if (!wakeup_preempt_ns || cpu != scx_bpf_task_cpu(p) || (s64)(vtime - cpu_vtime[cpu]) >= 0)
+	if (cpu != scx_bpf_task_cpu(p) || (s64)(vtime - cpu_vtime[cpu]) >= 0 ||
+	    waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime) ||
+	    scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0 || !take_preempt(cpu, decision_preempt_ns))
 		return false;
-	now = bpf_ktime_get_ns();
-	if (now - decision_preempt_ns[cpu] < wakeup_preempt_ns || waits_ahead(cpu, vtime) ||
-	    waits_ahead(SCXD_DSQ_SHARED, vtime) || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
-		return false;
-	decision_preempt_ns[cpu] = now;
 	scxd_insert(p, SCX_DSQ_LOCAL, tctx->rq_slice, enq_flags | SCX_ENQ_PREEMPT);
 	cpu_vtime_set(cpu, vtime);
-	COUNT(wakeup_preempts);
 	return true;
 }
 
