@@ -60,6 +60,8 @@ void Machine::wake_task(SimTask &t, bool is_new)
         t.rq_scale = 0; // a wakeup ends a standing decision that does not cover wakeups
     if (w_.mode == Mode::builtin_idle && select_idle(t))
         return;
+    if (w_.mode == Mode::full_user && !is_new && select_standing(t))
+        return;
     enqueue(t, !is_new);
 }
 
@@ -142,7 +144,7 @@ void Machine::unplace(SimTask &t)
 }
 
 // insert_decision() for at most one batch of the dispatch ring; how many were inserted.
-std::uint32_t Machine::insert_decisions(std::uint32_t self)
+std::uint32_t Machine::insert_decisions(std::uint32_t self, bool self_takes)
 {
     auto &k = backend_.kernel();
     std::uint32_t inserted = 0;
@@ -189,7 +191,12 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self)
                   to_cpu ? fmt::format("DSQ of cpu{}", c)
                          : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
         arm_standing(*t, *d, kind, c);
-        insert_decided(*t, kind, c, d->vtime, d->slice_ns, self, t->woke);
+        if (kind == DsqKind::shared && self_takes) {
+            self_takes = false; // this CPU takes it: no idle CPU is kicked for it
+            place(*t, kind, c, d->vtime, d->slice_ns);
+        } else {
+            insert_decided(*t, kind, c, d->vtime, d->slice_ns, self, t->woke);
+        }
         ++inserted;
     }
     return inserted;
@@ -281,28 +288,99 @@ bool Machine::requeue(SimTask &t, std::uint32_t self)
     return true;
 }
 
+// wakeup_stands() in BPF: the standing decision covers this wakeup.
+bool Machine::wakeup_stands(const SimTask &t) const
+{
+    return may_requeue(t) && (t.rq_flags & SCXD_REQUEUE_WAKEUPS) != 0;
+}
+
+// woken_vtime() in BPF: its vtime, at most rq_lag behind cpu c's virtual time.
+std::uint64_t Machine::woken_vtime(const SimTask &t, std::uint32_t c) const
+{
+    const std::uint64_t vtime = requeue_vtime(t);
+    const std::uint64_t floor = cpus_[c].vtime - t.rq_lag;
+    return static_cast<std::int64_t>(vtime - floor) < 0 ? floor : vtime;
+}
+
+// woken_placed() in BPF: the wakeup uses one of the standing decision's turns.
+void Machine::woken_placed(SimTask &t, std::uint64_t vtime)
+{
+    ++t.gen;
+    requeue_advance(t, vtime);
+    ++backend_.kernel().kernel_wakeups;
+}
+
+// due_first() in BPF: nothing waiting for cpu c is due before vtime.
+bool Machine::due_first(std::uint32_t c, std::uint64_t vtime) const
+{
+    const auto any = [](std::int32_t) { return true; }; // scx_bpf_dsq_peek: the head
+    const auto ahead = [&](const Dsq &q) {
+        const auto e = q.first(any);
+        return e && static_cast<std::int64_t>(e->vtime - vtime) < 0;
+    };
+    return !ahead(cpus_[c].own) && !ahead(shared_) && fallback_.empty();
+}
+
+// claim_idle() in BPF: the decision's CPU for a per-CPU queue; else c first, then any.
+int Machine::claim_idle(const SimTask &t, int c)
+{
+    if (t.rq_kind == DsqKind::cpu) {
+        if (!idle(t.rq_cpu))
+            return -1;
+        cpus_[t.rq_cpu].claimed = true;
+        return static_cast<int>(t.rq_cpu);
+    }
+    return pick_idle_cpu(t.allowed, c);
+}
+
+// select_standing() in BPF (full-user): a covered wakeup runs at once on an idle CPU.
+bool Machine::select_standing(SimTask &t)
+{
+    if (!wakeup_stands(t))
+        return false;
+    const int idle_cpu = claim_idle(t, t.prev_cpu);
+    if (idle_cpu < 0)
+        return false;
+    const auto c = static_cast<std::uint32_t>(idle_cpu);
+    const std::uint64_t vtime = woken_vtime(t, c);
+    kick(c);
+    if (!due_first(c, vtime))
+        return false; // what waits goes first; enqueue() puts this one in line
+    woken_placed(t, vtime);
+    place(t, DsqKind::local, c, 0, t.rq_slice);
+    cpus_[c].vtime = vtime;
+    SIM_TRACE("{} woken, on idle cpu{} by BPF at vtime {} ({} more)", who(t), c, vtime, t.rq_left);
+    return true;
+}
+
 // place_woken() in BPF: a wakeup in line by itself, at most rq_lag behind the virtual time
 // of the CPU it goes to (its previous CPU's for the shared queue).
 bool Machine::place_woken(SimTask &t)
 {
-    if (!may_requeue(t) || (t.rq_flags & SCXD_REQUEUE_WAKEUPS) == 0)
+    if (!wakeup_stands(t))
         return false;
     const std::uint32_t c =
         t.rq_kind == DsqKind::cpu ? t.rq_cpu : static_cast<std::uint32_t>(t.prev_cpu);
     if (c >= ncpus_)
         return false;
-    std::uint64_t vtime = requeue_vtime(t);
-    const std::uint64_t floor = cpus_[c].vtime - t.rq_lag;
-    if (static_cast<std::int64_t>(vtime - floor) < 0)
-        vtime = floor;
-    ++t.gen;
-    requeue_advance(t, vtime);
-    ++backend_.kernel().kernel_wakeups;
+    const std::uint64_t vtime = woken_vtime(t, c);
+    woken_placed(t, vtime);
+    const int idle_cpu = claim_idle(t, static_cast<int>(c));
+    if (idle_cpu >= 0) {
+        const auto i = static_cast<std::uint32_t>(idle_cpu);
+        kick(i);
+        if (t.rq_kind == DsqKind::shared && due_first(i, vtime)) {
+            place(t, DsqKind::local, i, 0, t.rq_slice);
+            cpus_[i].vtime = vtime;
+            SIM_TRACE("{} woken, on idle cpu{} by BPF at vtime {} ({} more)", who(t), i, vtime,
+                      t.rq_left);
+            return true;
+        }
+    }
     SIM_TRACE("{} woken, placed by BPF at vtime {} ({} more)", who(t), vtime, t.rq_left);
     place(t, t.rq_kind, t.rq_cpu, vtime, t.rq_slice);
-    const bool kicked = t.rq_kind == DsqKind::shared ? kick_idle(t.allowed) : kick_if_idle(c);
     // Due before what runs there: preempt it (even the CPU the wakeup came from).
-    if (!kicked && static_cast<std::int64_t>(vtime - cpus_[c].vtime) < 0 &&
+    if (idle_cpu < 0 && static_cast<std::int64_t>(vtime - cpus_[c].vtime) < 0 &&
         preempt_for_wakeup(c, cpus_[c].decision_preempt_ns))
         SIM_TRACE("woken {} is due first on busy cpu{}: preempted it", who(t), c);
     return true;
@@ -329,7 +407,10 @@ Machine::Pick Machine::pick_next(std::uint32_t c, SimTask *prev)
     const auto fits = [&](std::int32_t pid) { return task(pid).allowed.test(c); };
     // The kernel calls ops.dispatch again while it inserted something but found nothing here.
     for (std::uint32_t loop = 0; loop < dispatch_max_loops; ++loop) {
-        const auto inserted = insert_decisions(c);
+        // dctx.self_takes in BPF: going idle with nothing queued here
+        const bool self_takes = prev == nullptr && cpu.own.empty() && fallback_.empty() &&
+                                shared_.empty() && backend_.unread_tasks() == 0;
+        const auto inserted = insert_decisions(c, self_takes);
         // prev_goes_to_user() in BPF: prev is put after this choice, so run the daemon first.
         if ((backend_.unread_tasks() > 0 || prev_to_user || daemon_overdue()) &&
             daemon_.state == Daemon::State::queued) {

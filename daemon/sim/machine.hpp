@@ -194,7 +194,7 @@ private:
     void place(SimTask &t, DsqKind kind, std::uint32_t cpu, std::uint64_t vtime,
                std::uint64_t slice);
     void unplace(SimTask &t);
-    std::uint32_t insert_decisions(std::uint32_t self);
+    std::uint32_t insert_decisions(std::uint32_t self, bool self_takes);
     void run_decision_on(std::uint32_t cpu, std::uint32_t self, bool woken);
     Pick pick_next(std::uint32_t cpu, SimTask *prev);
     void insert_decided(SimTask &t, DsqKind kind, std::uint32_t cpu, std::uint64_t vtime,
@@ -206,6 +206,12 @@ private:
     void requeue_advance(SimTask &t, std::uint64_t vtime);
     bool keep_prev(std::uint32_t cpu, SimTask &prev);
     bool requeue(SimTask &t, std::uint32_t self);
+    [[nodiscard]] bool wakeup_stands(const SimTask &t) const;
+    [[nodiscard]] std::uint64_t woken_vtime(const SimTask &t, std::uint32_t cpu) const;
+    void woken_placed(SimTask &t, std::uint64_t vtime);
+    [[nodiscard]] bool due_first(std::uint32_t cpu, std::uint64_t vtime) const;
+    int claim_idle(const SimTask &t, int cpu);
+    bool select_standing(SimTask &t);
     bool place_woken(SimTask &t);
     [[nodiscard]] bool daemon_overdue() const;
     void schedule(std::uint32_t cpu, Prev prev);
