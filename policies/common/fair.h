@@ -103,7 +103,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	int64_t min_us = 500;
 	int64_t max_us = 20000;
 	int64_t credit_us = 10000;
-	int64_t requeue_max = 7;
+	int64_t requeue_max = 15;
 	int64_t requeue_wakeups = 1;
 
 	if (slice_us < 50)

@@ -808,7 +808,7 @@ cpus = [0]
         const auto kw = run(w, SCXD_TEST_VRUNTIME_SO, slow);
         CHECK(all.counters.kernel_wakeups == 0);
         CHECK(kw.counters.kernel_wakeups > 0);
-        // At most one wakeup in eight reaches the daemon (requeue_max = 7); the hogs' slice
+        // At most one wakeup in sixteen reaches the daemon (requeue_max = 15); the hogs' slice
         // ends (each wakeup preempts one) count against their own budget.
         CHECK(kw.counters.queued * 3 < all.counters.queued);
         CHECK(group(kw, "tick").wakeup.mean < group(all, "tick").wakeup.mean);
@@ -878,7 +878,7 @@ behaviour = "hog"
         const auto rq = run(w, SCXD_TEST_VRUNTIME_SO, o);
         CHECK(each.counters.kernel_requeues == 0);
         CHECK(rq.counters.kernel_requeues > 0);
-        // At most one slice end in eight reaches the daemon (requeue_max = 7).
+        // At most one slice end in sixteen reaches the daemon (requeue_max = 15).
         CHECK(rq.daemon_passes * 6 < each.daemon_passes);
         const auto ratio = [](const RunResult &r) {
             return group(r, "n0").share_pct / group(r, "n5").share_pct;

@@ -534,15 +534,15 @@ TEST_CASE("vruntime: decisions let the kernel requeue a hog at its weight's pace
 {
     // vtime grows by CPU time * 100 / weight, in 16.16 fixed point: what on_enqueue would do.
     struct Case {
-        std::int64_t param; // -1: absent (7)
+        std::int64_t param; // -1: absent (15)
         std::uint64_t weight;
         std::uint32_t scale;
         std::uint32_t max;
     };
     const auto c = GENERATE(values<Case>({
-        {-1, 100, 65536, 7},
-        {-1, 400, 16384, 7},
-        {-1, 25, 262144, 7},
+        {-1, 100, 65536, 15},
+        {-1, 400, 16384, 15},
+        {-1, 25, 262144, 15},
         {16, 100, 65536, 16},
         {0, 100, 0, 0},
     }));
@@ -563,7 +563,7 @@ TEST_CASE("vruntime: decisions let the kernel place wakeups with the sleeper cre
     // The credit (10 ms with one task) in vtime units: CPU time * 100 / weight.
     struct Case {
         std::int64_t wakeups;     // -1: absent (1)
-        std::int64_t requeue_max; // -1: absent (7)
+        std::int64_t requeue_max; // -1: absent (15)
         std::uint64_t weight;
         std::uint32_t flags;
         std::uint64_t lag;

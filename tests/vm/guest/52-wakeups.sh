@@ -67,7 +67,7 @@ stop_scxd
 ratio=$(calc "$kw / $eevdf")
 info "vruntime, standing wakeups: $kw ns per wakeup ($ratio x EEVDF, $(calc "$kw / $every") x every-wakeup); kernel_wakeups $placed, queued $queued"
 woke=$(cat /tmp/ticker.wakeups)
-# requeue_max = 7: about 7 of their 8 wakeups (and the shell's) are BPF's
+# requeue_max = 15: about 15 of their 16 wakeups (and the shell's) are BPF's
 check "${placed:-0} * 2 > $woke" "vruntime: BPF placed ${placed:-0} wakeups, the tickers woke $woke times"
 check "$kw < 0.9 * $every" "vruntime: $kw ns per wakeup with standing wakeups, not below 0.9 x $every (every wakeup through the daemon)"
 report_target "$ratio <= 1.10" "vruntime wakeup delay with hogs ${ratio} x EEVDF (target <= 1.10)"
