@@ -43,7 +43,12 @@ void read_like_a_policy(const scxd::Config &cfg, const std::string &name,
             h->param_str(h, key.c_str(), &s);
         }
     }
-    h->param_i64(h, "no.such.key", nullptr); // absent: must not touch `out`
+    // absent: must not touch `out`. Not a key of the file (the fuzzer wrote one that was,
+    // which marked it as asked for).
+    std::string absent = "no.such.key";
+    while (params.contains(absent))
+        absent += '_';
+    h->param_i64(h, absent.c_str(), nullptr);
     const auto st = scxd::check_unknown_params(cfg, name, queried);
     if (!st)
         check_message(st.error().message);
