@@ -400,13 +400,24 @@ static __always_inline void woken_placed(const struct task_struct *p, struct tas
 	COUNT(kernel_wakeups);
 }
 
+/* `cpu` is one `p` may use and was idle; its idle bit is now clear (claimed for `p`). */
+static __always_inline bool claim_cpu(const struct task_struct *p, s32 cpu)
+{
+	return cpu >= 0 && cpu < nr_cpus && bpf_cpumask_test_cpu(cpu, p->cpus_ptr) &&
+	       scx_bpf_test_and_clear_cpu_idle(cpu);
+}
+
+/* `p` runs on `cpu`, an idle CPU claimed for it. */
+static __always_inline void run_on_claimed(struct task_struct *p, s32 cpu, u64 slice, u64 enq_flags)
+{
+	scxd_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+}
+
 /* An idle CPU `p` may use, claimed: `cpu` (where it ran last) first, then any. */
 static __always_inline s32 claim_idle_near(const struct task_struct *p, s32 cpu)
 {
-	if (cpu >= 0 && cpu < nr_cpus && bpf_cpumask_test_cpu(cpu, p->cpus_ptr) &&
-	    scx_bpf_test_and_clear_cpu_idle(cpu))
-		return cpu;
-	return scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	return claim_cpu(p, cpu) ? cpu : scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 }
 
 /* An idle CPU for a woken task with a standing decision, claimed: its decision's CPU for a
@@ -480,8 +491,7 @@ static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *
 	if (idle >= 0 && idle < nr_cpus && tctx->rq_dsq == SCXD_DSQ_SHARED &&
 	    due_first(idle, vtime)) {
 		/* into the claimed CPU's local DSQ, for the reason select_standing() gives */
-		scxd_insert(p, SCX_DSQ_LOCAL_ON | idle, tctx->rq_slice, enq_flags);
-		scx_bpf_kick_cpu(idle, SCX_KICK_IDLE);
+		run_on_claimed(p, idle, tctx->rq_slice, enq_flags);
 		cpu_vtime_set(idle, vtime);
 		return true;
 	}
@@ -575,11 +585,9 @@ static __always_inline bool run_on_idle_cpu(struct task_struct *p, u64 enq_flags
 	if (!builtin_idle || !(enq_flags & SCX_ENQ_WAKEUP))
 		return false;
 	cpu = scx_bpf_task_cpu(p);
-	if (cpu < 0 || cpu >= nr_cpus || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) ||
-	    !scx_bpf_test_and_clear_cpu_idle(cpu))
+	if (!claim_cpu(p, cpu))
 		return false;
-	scxd_insert(p, SCX_DSQ_LOCAL_ON | cpu, default_slice_ns, enq_flags);
-	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	run_on_claimed(p, cpu, default_slice_ns, enq_flags);
 	COUNT(kernel_dispatches);
 	return true;
 }

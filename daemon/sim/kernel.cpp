@@ -11,17 +11,22 @@ namespace scxd::sim {
 int Machine::pick_idle_cpu(const CpuMask &allowed, int prefer)
 {
     if (prefer >= 0 && static_cast<std::uint32_t>(prefer) < ncpus_ && allowed.test(prefer) &&
-        idle(static_cast<std::uint32_t>(prefer))) {
-        cpus_[static_cast<std::uint32_t>(prefer)].claimed = true;
+        claim_if_idle(static_cast<std::uint32_t>(prefer)))
         return prefer;
-    }
     for (std::uint32_t c = 0; c < ncpus_; ++c) {
-        if (allowed.test(c) && idle(c)) {
-            cpus_[c].claimed = true; // scx_bpf_pick_idle_cpu clears the idle bit it returns
+        if (allowed.test(c) && claim_if_idle(c)) // scx_bpf_pick_idle_cpu clears the idle bit
             return static_cast<int>(c);
-        }
     }
     return -1;
+}
+
+// scx_bpf_test_and_clear_cpu_idle(): cpu c was idle and is now claimed.
+bool Machine::claim_if_idle(std::uint32_t c)
+{
+    if (!idle(c))
+        return false;
+    cpus_[c].claimed = true;
+    return true;
 }
 
 void Machine::kick(std::uint32_t c)
@@ -45,9 +50,8 @@ bool Machine::kick_idle(const CpuMask &allowed)
 // kick_if_idle() in BPF: claim this CPU and wake it, if it is idle.
 bool Machine::kick_if_idle(std::uint32_t c)
 {
-    if (!idle(c))
+    if (!claim_if_idle(c))
         return false;
-    cpus_[c].claimed = true;
     kick(c);
     return true;
 }
@@ -324,12 +328,8 @@ bool Machine::due_first(std::uint32_t c, std::uint64_t vtime) const
 // claim_idle() in BPF: the decision's CPU for a per-CPU queue; else c first, then any.
 int Machine::claim_idle(const SimTask &t, int c)
 {
-    if (t.rq_kind == DsqKind::cpu) {
-        if (!idle(t.rq_cpu))
-            return -1;
-        cpus_[t.rq_cpu].claimed = true;
-        return static_cast<int>(t.rq_cpu);
-    }
+    if (t.rq_kind == DsqKind::cpu)
+        return claim_if_idle(t.rq_cpu) ? static_cast<int>(t.rq_cpu) : -1;
     return pick_idle_cpu(t.allowed, c);
 }
 

@@ -221,6 +221,7 @@ private:
     void on_stop(std::uint32_t cpu, std::uint64_t token);
     void preempt(std::uint32_t cpu);
     int pick_idle_cpu(const CpuMask &allowed, int prefer);
+    bool claim_if_idle(std::uint32_t cpu);
     bool kick_idle(const CpuMask &allowed);
     bool kick_if_idle(std::uint32_t cpu);
     void kick(std::uint32_t cpu);
