@@ -95,6 +95,7 @@ struct task_ctx {
 	u32 rq_weight; /* its weight at the decision: a change goes to user space */
 	u32 rq_flags; /* SCXD_D_WAKEUPS: wakeups are placed too (place_woken()) */
 	u64 rq_lag; /* ... at most this far behind its CPU's cpu_vtime */
+	u64 rq_window_end; /* wakeups before this ktime use no turn (0: none) */
 };
 
 struct {
@@ -260,6 +261,7 @@ static __always_inline void arm_standing(const struct task_struct *p, struct tas
 	tctx->rq_weight = p->scx.weight;
 	tctx->rq_flags = d->requeue_flags;
 	tctx->rq_lag = d->wake_lag;
+	tctx->rq_window_end = d->wake_window_ns ? bpf_ktime_get_ns() + d->wake_window_ns : 0;
 }
 
 /* A wakeup ends a standing decision that does not cover wakeups: sleeping changes what the
@@ -372,11 +374,17 @@ static __always_inline bool run_woken_now(struct task_struct *p, struct task_ctx
 	return true;
 }
 
-/* The standing decision covers this wakeup (SCXD_D_WAKEUPS, budget left). */
+/* Within the standing decision's wake window (ABI 1.3): a wakeup uses no turn. */
+static __always_inline bool in_wake_window(const struct task_ctx *tctx)
+{
+	return tctx->rq_window_end && (s64)(bpf_ktime_get_ns() - tctx->rq_window_end) < 0;
+}
+
+/* The standing decision covers this wakeup (SCXD_D_WAKEUPS, a turn left or in its window). */
 static __always_inline bool wakeup_stands(const struct task_struct *p, const struct task_ctx *tctx)
 {
-	return bpf_ksym_exists(scx_bpf_dsq_peek) && may_requeue(p, tctx) &&
-	       (tctx->rq_flags & SCXD_D_WAKEUPS);
+	return bpf_ksym_exists(scx_bpf_dsq_peek) && tctx && standing(p, tctx) &&
+	       (tctx->rq_flags & SCXD_D_WAKEUPS) && (tctx->rq_left || in_wake_window(tctx));
 }
 
 /* Where a woken task goes in line on `cpu`: at its own vtime, or rq_lag behind the CPU's
@@ -390,13 +398,16 @@ static __always_inline u64 woken_vtime(const struct task_struct *p, const struct
 	return (s64)(vtime - floor) < 0 ? floor : vtime;
 }
 
-/* The wakeup is BPF's: it uses one of the standing decision's turns. */
+/* The wakeup is BPF's: it uses one of the standing decision's turns, unless in its window. */
 static __always_inline void woken_placed(const struct task_struct *p, struct task_ctx *tctx,
 					 u64 vtime)
 {
 	tctx->enq_gen++; /* a decision still on its way is for an older place */
 	tctx->woken = true;
-	requeue_advance(p, tctx, vtime);
+	tctx->rq_vtime = vtime;
+	tctx->rq_exec = p->se.sum_exec_runtime;
+	if (tctx->rq_left && !in_wake_window(tctx))
+		tctx->rq_left--;
 	COUNT(kernel_wakeups);
 }
 

@@ -72,6 +72,8 @@ struct scxd_dispatch {
 	u32 requeue_flags;
 	u32 pad;
 	u64 wake_lag;
+	/* Its wakeups in the first wake_window_ns use no turn (ABI 1.3). */
+	u64 wake_window_ns;
 };
 
 /* Counters, bumped by the BPF program; read by the daemon through the mmap'd .bss. */

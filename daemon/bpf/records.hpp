@@ -49,6 +49,7 @@ inline void fill_dispatch(scxd_dispatch &rec, const scxd_decision &d)
     rec.requeue_flags = d.requeue_flags;
     rec.pad = 0;
     rec.wake_lag = d.wake_lag;
+    rec.wake_window_ns = d.wake_window_ns;
 }
 
 } // namespace scxd

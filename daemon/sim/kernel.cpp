@@ -237,6 +237,7 @@ void Machine::arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std
     t.rq_left = d.requeue_max;
     t.rq_flags = d.requeue_flags;
     t.rq_lag = d.wake_lag;
+    t.rq_window_end = d.wake_window_ns > 0 ? now_ + d.wake_window_ns : 0;
 }
 
 // standing() in BPF: the decision said where the task goes at its slice end.
@@ -292,10 +293,17 @@ bool Machine::requeue(SimTask &t, std::uint32_t self)
     return true;
 }
 
+// in_wake_window() in BPF: a wakeup now uses no turn.
+bool Machine::in_wake_window(const SimTask &t) const
+{
+    return t.rq_window_end > 0 && now_ < t.rq_window_end;
+}
+
 // wakeup_stands() in BPF: the standing decision covers this wakeup.
 bool Machine::wakeup_stands(const SimTask &t) const
 {
-    return may_requeue(t) && (t.rq_flags & SCXD_REQUEUE_WAKEUPS) != 0;
+    return standing(t) && (t.rq_flags & SCXD_REQUEUE_WAKEUPS) != 0 &&
+           (t.rq_left > 0 || in_wake_window(t));
 }
 
 // woken_vtime() in BPF: its vtime, at most rq_lag behind cpu c's virtual time.
@@ -306,11 +314,15 @@ std::uint64_t Machine::woken_vtime(const SimTask &t, std::uint32_t c) const
     return static_cast<std::int64_t>(vtime - floor) < 0 ? floor : vtime;
 }
 
-// woken_placed() in BPF: the wakeup uses one of the standing decision's turns.
+// woken_placed() in BPF: the wakeup uses one of the standing decision's turns, unless in
+// its window.
 void Machine::woken_placed(SimTask &t, std::uint64_t vtime)
 {
     ++t.gen;
-    requeue_advance(t, vtime);
+    t.rq_vtime = vtime;
+    t.rq_exec = t.sum_exec;
+    if (t.rq_left > 0 && !in_wake_window(t))
+        --t.rq_left;
     ++backend_.kernel().kernel_wakeups;
 }
 

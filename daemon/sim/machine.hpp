@@ -78,6 +78,7 @@ struct SimTask {
     std::uint32_t rq_left = 0;
     std::uint32_t rq_flags = 0; // SCXD_REQUEUE_WAKEUPS: place_woken()
     std::uint64_t rq_lag = 0;
+    std::uint64_t rq_window_end = 0; // wakeups before this time use no turn (0: none)
     // Its program (see tasks.cpp).
     std::uint64_t remaining = 0; // CPU time left in the current burst
     std::uint64_t iterations = 0;
@@ -206,6 +207,7 @@ private:
     void requeue_advance(SimTask &t, std::uint64_t vtime);
     bool keep_prev(std::uint32_t cpu, SimTask &prev);
     bool requeue(SimTask &t, std::uint32_t self);
+    [[nodiscard]] bool in_wake_window(const SimTask &t) const;
     [[nodiscard]] bool wakeup_stands(const SimTask &t) const;
     [[nodiscard]] std::uint64_t woken_vtime(const SimTask &t, std::uint32_t cpu) const;
     void woken_placed(SimTask &t, std::uint64_t vtime);

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define SCXD_POLICY_ABI_MAJOR 1
-#define SCXD_POLICY_ABI_MINOR 2
+#define SCXD_POLICY_ABI_MINOR 3
 
 /* The exported symbol's name for this major version, as a string (for dlsym). */
 #define SCXD_POLICY_ENTRY_SYMBOL "scxd_policy_entry_v1"
@@ -144,10 +144,23 @@ struct scxd_decision {
 	uint32_t requeue_flags;
 	uint32_t reserved0; /* 0 */
 	uint64_t wake_lag;
+	/*
+	 * ABI 1.3. Optional, and only with SCXD_REQUEUE_WAKEUPS: for this long after the kernel
+	 * received this decision, the task's wakeups use none of requeue_max's turns (its slice
+	 * ends still do), so a task that sleeps and wakes often (a pipe's ping-pong) comes to
+	 * `on_enqueue` about once per wake_window_ns plus requeue_max turns instead of every
+	 * requeue_max + 1 wakeups: each of those is a round trip through the daemon that the
+	 * woken task waits for. Your view of the task is then up to that much older. The daemon
+	 * caps it at SCXD_WAKE_WINDOW_MAX_NS; 0: every wakeup uses a turn, as in ABI 1.2.
+	 */
+	uint64_t wake_window_ns;
 };
 
 /* The daemon's cap on scxd_decision.requeue_max. */
 #define SCXD_REQUEUE_MAX 16u
+
+/* The daemon's cap on scxd_decision.wake_window_ns (ABI 1.3): one second. */
+#define SCXD_WAKE_WINDOW_MAX_NS UINT64_C(1000000000)
 
 /* Bits of scxd_decision.requeue_flags (ABI 1.2). */
 #define SCXD_REQUEUE_WAKEUPS (1u << 0) /* wakeups too, see above */
@@ -160,8 +173,8 @@ struct scxd_decision {
 static inline struct scxd_decision scxd_decision_for(const struct scxd_task *task, int32_t cpu)
 {
 	/* pid, cpu, slice_ns, vtime, cookie, requeue_scale, requeue_max, requeue_flags,
-	 * reserved0, wake_lag */
-	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0, 0, 0, 0};
+	 * reserved0, wake_lag, wake_window_ns */
+	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0, 0, 0, 0, 0};
 	return d;
 }
 

@@ -56,6 +56,9 @@ struct scxd_fair_params {
 	/* Those count its wakeups too (SCXD_REQUEUE_WAKEUPS), placed with the sleeper credit
 	 * as it stood at our decision. */
 	int requeue_wakeups;
+	/* ... but the wakeups in this long after our decision use none of requeue_max's turns
+	 * (scxd_decision.wake_window_ns): we see a task that wakes often once per window. */
+	uint64_t wake_window_ns;
 };
 
 struct scxd_fair {
@@ -105,6 +108,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	int64_t credit_us = 10000;
 	int64_t requeue_max = 15;
 	int64_t requeue_wakeups = 1;
+	int64_t window_us = 20000;
 
 	if (slice_us < 50)
 		slice_us = 50;
@@ -117,7 +121,9 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 				 errlen) ||
 	    scxd_param_i64_range(host, "requeue_max", 0, SCXD_REQUEUE_MAX, "", &requeue_max, err,
 				 errlen) ||
-	    scxd_param_i64_range(host, "requeue_wakeups", 0, 1, "", &requeue_wakeups, err, errlen))
+	    scxd_param_i64_range(host, "requeue_wakeups", 0, 1, "", &requeue_wakeups, err,
+				 errlen) ||
+	    scxd_param_i64_range(host, "wake_window_us", 0, 1000000, "us", &window_us, err, errlen))
 		return -1;
 	if (min_us > max_us) {
 		snprintf(err, errlen,
@@ -131,6 +137,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	p->sleeper_credit_ns = (uint64_t)credit_us * 1000;
 	p->requeue_max = (uint32_t)requeue_max;
 	p->requeue_wakeups = (int)requeue_wakeups;
+	p->wake_window_ns = (uint64_t)window_us * 1000;
 	return 0;
 }
 
@@ -322,6 +329,7 @@ static inline int scxd_fair_queue(struct scxd_fair *f, const struct scxd_task_st
 			d.requeue_flags = SCXD_REQUEUE_WAKEUPS;
 			d.wake_lag =
 				scxd_mul_div(scxd_fair_credit(f), SCXD_FAIR_WEIGHT_ONE, weight_fp);
+			d.wake_window_ns = f->p.wake_window_ns;
 		}
 	}
 	return scxd_heap_push(&f->heap, d.vtime, &d);

@@ -43,7 +43,9 @@ static_assert(offsetof(struct scxd_decision, requeue_max) == 36, "scxd_decision.
 static_assert(offsetof(struct scxd_decision, requeue_flags) == 40, "scxd_decision.requeue_flags");
 static_assert(offsetof(struct scxd_decision, reserved0) == 44, "scxd_decision.reserved0");
 static_assert(offsetof(struct scxd_decision, wake_lag) == 48, "scxd_decision.wake_lag");
-static_assert(sizeof(struct scxd_decision) == 56, "sizeof(scxd_decision)");
+/* ABI 1.3 appended the wake window. */
+static_assert(offsetof(struct scxd_decision, wake_window_ns) == 56, "scxd_decision.wake_window_ns");
+static_assert(sizeof(struct scxd_decision) == 64, "sizeof(scxd_decision)");
 static_assert(SCXD_DECISION_ROOM == 256, "SCXD_DECISION_ROOM");
 
 static_assert(offsetof(struct scxd_host, struct_size) == 0, "scxd_host.struct_size");

@@ -578,7 +578,12 @@ TEST_CASE("a decision for a pid the policy does not hold is dropped and counted"
     (void)loop.run_pass();
     // The policy returns task 1 twice and invents pid 99.
     policy.held.push_back(policy.held.front());
-    policy.held.push_back(scxd_decision{99, SCXD_CPU_ANY, 0, 0, 0, 0, 0, 0, 0, 0});
+    policy.held.push_back([] {
+        scxd_decision d{};
+        d.pid = 99;
+        d.cpu = SCXD_CPU_ANY;
+        return d;
+    }());
     policy.hold_back = false;
     (void)loop.run_pass();
 
@@ -699,17 +704,19 @@ TEST_CASE("requeue settings reach the kernel capped, and only with a scale", "[l
 
 TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]")
 {
+    constexpr std::uint64_t cap = SCXD_WAKE_WINDOW_MAX_NS;
     struct Case {
         std::uint32_t max, flags;
-        std::uint64_t lag;
+        std::uint64_t lag, window;
         std::uint32_t want_flags;
-        std::uint64_t want_lag;
+        std::uint64_t want_lag, want_window;
     };
     const auto c = GENERATE(Catch::Generators::values<Case>({
-        {3, SCXD_REQUEUE_WAKEUPS, 5000, SCXD_REQUEUE_WAKEUPS, 5000},
-        {3, SCXD_REQUEUE_WAKEUPS | 0x80u, 5000, SCXD_REQUEUE_WAKEUPS, 5000}, // unknown bit
-        {0, SCXD_REQUEUE_WAKEUPS, 5000, 0, 0}, // nothing to count wakeups against
-        {3, 0, 5000, 0, 0},                    // a lag alone means nothing
+        {3, SCXD_REQUEUE_WAKEUPS, 5000, 7000, SCXD_REQUEUE_WAKEUPS, 5000, 7000},
+        {3, SCXD_REQUEUE_WAKEUPS | 0x80u, 5000, 0, SCXD_REQUEUE_WAKEUPS, 5000, 0}, // unknown bit
+        {3, SCXD_REQUEUE_WAKEUPS, 5000, cap + 1, SCXD_REQUEUE_WAKEUPS, 5000, cap}, // capped
+        {0, SCXD_REQUEUE_WAKEUPS, 5000, 7000, 0, 0, 0}, // nothing to count wakeups against
+        {3, 0, 5000, 7000, 0, 0, 0},                    // a lag or window alone means nothing
     }));
     FakeBackend backend;
     ScriptedPolicy policy;
@@ -719,6 +726,7 @@ TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]
         d.requeue_flags = c.flags;
         d.reserved0 = 42;
         d.wake_lag = c.lag;
+        d.wake_window_ns = c.window;
     };
     Loop loop(backend, policy.ref(), options());
     backend.queue(scxd::test::make_task(7));
@@ -726,6 +734,7 @@ TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]
     REQUIRE(backend.dispatched().size() == 1);
     CHECK(backend.dispatched()[0].requeue_flags == c.want_flags);
     CHECK(backend.dispatched()[0].wake_lag == c.want_lag);
+    CHECK(backend.dispatched()[0].wake_window_ns == c.want_window);
     CHECK(backend.dispatched()[0].reserved0 == 0);
 }
 

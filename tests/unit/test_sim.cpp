@@ -818,6 +818,36 @@ cpus = [0]
         CHECK(kw.idle_waiting_ns == 0);
         CHECK(kw.sim.affinity_violations == 0);
     }
+    SECTION("vruntime: wakeups in the wake window use no turn")
+    {
+        // A pipe's ping-pong in full-user mode: tasks that run briefly and sleep briefly find
+        // an idle CPU at each wakeup, which BPF claims for them from the standing decision.
+        // Without the window every sixteenth wakeup waits for a daemon pass (expensive, as
+        // under TCG); with it (wake_window_us, default 20 ms) about one per window does.
+        const auto w = workload(R"([workload]
+cpus = 2
+duration = "1s"
+[[group]]
+name = "pp"
+count = 2
+behaviour = "cycle"
+run = "20us"
+sleep = "30us"
+)");
+        SimOptions slow = o;
+        slow.mode = Mode::full_user;
+        slow.daemon_pass_ns = 200'000;
+        SimOptions no_window = slow;
+        no_window.params["wake_window_us"] = std::int64_t{0};
+        const auto turns = run(w, SCXD_TEST_VRUNTIME_SO, no_window);
+        const auto window = run(w, SCXD_TEST_VRUNTIME_SO, slow);
+        CHECK(turns.counters.kernel_wakeups > 0);
+        CHECK(window.counters.queued * 10 < turns.counters.queued);
+        CHECK(window.counters.kernel_wakeups > turns.counters.kernel_wakeups);
+        CHECK(group(window, "pp").wakeup.mean < group(turns, "pp").wakeup.mean);
+        CHECK(group(window, "pp").iterations > group(turns, "pp").iterations);
+        CHECK(window.sim.affinity_violations == 0);
+    }
     SECTION("vruntime: pinned wakeups on two CPUs at once each preempt their CPU's hog")
     {
         // Two threads of one period, one pinned to each CPU, wake microseconds apart: each

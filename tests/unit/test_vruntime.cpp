@@ -506,6 +506,8 @@ TEST_CASE("vruntime: parameters are checked with one line naming the key", "[vru
         {"min_slice_us", std::string("500"), "min_slice_us must be an integer (us)"},
         {"requeue_max", std::int64_t{17}, "requeue_max must be 0..16, got 17"},
         {"requeue_wakeups", std::int64_t{2}, "requeue_wakeups must be 0..1, got 2"},
+        {"wake_window_us", std::int64_t{1'000'001},
+         "wake_window_us must be 0..1000000 us, got 1000001"},
     }));
     auto config = host_config();
     config.params[c.key] = c.value;
@@ -588,6 +590,30 @@ TEST_CASE("vruntime: decisions let the kernel place wakeups with the sleeper cre
     const auto d = enqueue_one(inst->ref(), t);
     CHECK(d.requeue_flags == c.flags);
     CHECK(d.wake_lag == c.lag);
+}
+
+TEST_CASE("vruntime: decisions carry the wake window", "[vruntime]")
+{
+    struct Case {
+        std::int64_t window_us; // -1: absent (20000)
+        std::int64_t wakeups;   // -1: absent (1)
+        std::uint64_t want_ns;
+    };
+    const auto c = GENERATE(values<Case>({
+        {-1, -1, 20 * ms},
+        {5000, -1, 5 * ms},
+        {0, -1, 0},
+        {5000, 0, 0}, // the kernel places no wakeups: no window for them either
+    }));
+    INFO("wake_window_us " << c.window_us << ", requeue_wakeups " << c.wakeups);
+    auto config = host_config();
+    if (c.window_us >= 0)
+        config.params["wake_window_us"] = c.window_us;
+    if (c.wakeups >= 0)
+        config.params["requeue_wakeups"] = c.wakeups;
+    const auto inst = load(config);
+    const auto d = enqueue_one(inst->ref(), make_task(1));
+    CHECK(d.wake_window_ns == c.want_ns);
 }
 
 TEST_CASE("vruntime: virtual time follows a hog the kernel requeued", "[vruntime]")
