@@ -785,7 +785,10 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 			  !scx_bpf_dsq_nr_queued(cpu) &&
 			  !scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) &&
 			  !scx_bpf_dsq_nr_queued(SCXD_DSQ_SHARED) && !tasks_waiting_for_daemon();
-	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, 0);
+	/* No wakeup: it would tell a producer waiting for room, at the cost of an irq_work (a
+	 * self-IPI) per drain that took a decision; the daemon never waits for room (it keeps
+	 * a backlog instead). */
+	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, BPF_RB_NO_WAKEUP);
 
 	/* prev still runnable: its slice ended (or it was preempted) */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED))
