@@ -223,6 +223,7 @@ Counters BpfBackend::counters() const
     c.wakeup_preempts = rd(k.wakeup_preempts);
     c.kernel_requeues = rd(k.kernel_requeues);
     c.kernel_wakeups = rd(k.kernel_wakeups);
+    c.idle_claims = rd(k.idle_claims);
     c.exits = rd(k.exits);
     return c;
 }

@@ -48,6 +48,7 @@ const std::vector<std::string> json_keys{
     "wakeup_preempts",
     "kernel_requeues",
     "kernel_wakeups",
+    "idle_claims",
     "exits",
     "policy_swaps",
     "policy_rejected",

@@ -17,8 +17,10 @@ N=${SCXD_PINGPONG_TRIPS:-4000}
 trips() {
     start_scxd --config "$1" --mode full-user
     _seq=$(enable_seq)
+    settle_stats
     _q=$(stat_value queued) _k=$(stat_value kernel_wakeups)
     pingpong "$N" >/tmp/pp.out || fail "pingpong $N under $1: $(cat /tmp/pp.out)"
+    settle_stats
     echo $(($(stat_value queued) - _q)) >/tmp/pp.queued
     echo $(($(stat_value kernel_wakeups) - _k)) >/tmp/pp.placed
     sed -n 's/^round_trips=[0-9]* ns_per_trip=\([0-9]*\)$/\1/p' /tmp/pp.out >/tmp/pp.ns

@@ -173,6 +173,10 @@ summary_value() {
 }
 
 # stat_value KEY: a numeric (or string) value from `scxd stats --json` of the running daemon.
+# settle_stats: wait until `scxd stats` covers what just ran. The daemon publishes its
+# counters every 250 ms from its loop, which wakes at least every 100 ms (idle_wait).
+settle_stats() { sleep 0.4; }
+
 stat_value() {
     scxd stats --json | tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p"
 }
