@@ -533,14 +533,23 @@ static __always_inline s32 select_daemon(struct task_struct *p, s32 prev_cpu)
 
 /*
  * builtin-idle, when the kernel's pick (scx_bpf_select_cpu_dfl(): the previous CPU, idle SMT
- * cores, the LLC) found no idle CPU, or found the waker's: an idle CPU, claimed (the previous
- * one first), else `cpu`. For a sync wakeup the kernel's pick returns the waker's CPU, busy
- * (the waker runs there, expected to sleep soon), as if it were idle; the task then waited
+ * cores, the LLC) found no idle CPU, or the waker's busy one: an idle CPU, claimed (the
+ * previous one first), else `cpu`. For a sync wakeup the kernel's pick returns the waker's
+ * CPU, busy (the waker runs there, expected to sleep soon), as if it were idle; the task waited
  * there for the waker, and from then on a pipe's two tasks took turns on one CPU with the
  * other idle: 12,000 context switches per 4,000 round trips against EEVDF's 15,800, 41 - 53
  * us per round trip against 29 - 34. With this, a handful of claims per run keeps them apart:
  * 15,700 - 16,000 switches, 30 - 39 us (53-idle-wakeups.sh, counter idle_claims).
  */
+/* The kernel's pick for a sync wakeup is the waker's CPU, which the waker keeps busy (not a
+ * wakeup from an interrupt on an idle CPU, whose pick is right: the task runs where it is). */
+static __always_inline bool picked_busy_waker(s32 cpu, u64 wake_flags)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+
+	return (wake_flags & SCX_WAKE_SYNC) && cpu == bpf_get_smp_processor_id() && cur->pid != 0;
+}
+
 static __always_inline s32 claim_any_idle(const struct task_struct *p, s32 prev_cpu, s32 cpu,
 					  bool *is_idle)
 {
@@ -565,7 +574,7 @@ s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
 	if (!builtin_idle)
 		return select_standing(p, tctx, prev_cpu);
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
-	if (!is_idle || cpu == bpf_get_smp_processor_id())
+	if (!is_idle || picked_busy_waker(cpu, wake_flags))
 		cpu = claim_any_idle(p, prev_cpu, cpu, &is_idle);
 	if (is_idle) {
 		scxd_insert(p, SCX_DSQ_LOCAL, default_slice_ns, 0);
