@@ -531,6 +531,15 @@ static __always_inline s32 select_daemon(struct task_struct *p, s32 prev_cpu)
 	return cpu;
 }
 
+/* The kernel's pick for a sync wakeup is the waker's CPU, which the waker keeps busy (not a
+ * wakeup from an interrupt on an idle CPU, whose pick is right: the task runs where it is). */
+static __always_inline bool picked_busy_waker(s32 cpu, u64 wake_flags)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+
+	return (wake_flags & SCX_WAKE_SYNC) && cpu == bpf_get_smp_processor_id() && cur->pid != 0;
+}
+
 /*
  * builtin-idle, when the kernel's pick (scx_bpf_select_cpu_dfl(): the previous CPU, idle SMT
  * cores, the LLC) found no idle CPU, or the waker's busy one: an idle CPU, claimed (the
@@ -541,15 +550,6 @@ static __always_inline s32 select_daemon(struct task_struct *p, s32 prev_cpu)
  * us per round trip against 29 - 34. With this, a handful of claims per run keeps them apart:
  * 15,700 - 16,000 switches, 30 - 39 us (53-idle-wakeups.sh, counter idle_claims).
  */
-/* The kernel's pick for a sync wakeup is the waker's CPU, which the waker keeps busy (not a
- * wakeup from an interrupt on an idle CPU, whose pick is right: the task runs where it is). */
-static __always_inline bool picked_busy_waker(s32 cpu, u64 wake_flags)
-{
-	struct task_struct *cur = bpf_get_current_task_btf();
-
-	return (wake_flags & SCX_WAKE_SYNC) && cpu == bpf_get_smp_processor_id() && cur->pid != 0;
-}
-
 static __always_inline s32 claim_any_idle(const struct task_struct *p, s32 prev_cpu, s32 cpu,
 					  bool *is_idle)
 {
