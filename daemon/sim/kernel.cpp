@@ -226,7 +226,7 @@ void Machine::insert_decided(SimTask &t, DsqKind kind, std::uint32_t c, std::uin
 }
 
 // arm_standing() in BPF (the loop zeroes both requeue members unless both are set).
-void Machine::arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std::uint32_t c)
+void Machine::arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std::uint32_t c) const
 {
     t.rq_vtime = d.vtime;
     t.rq_exec = t.sum_exec;

@@ -200,7 +200,7 @@ private:
     Pick pick_next(std::uint32_t cpu, SimTask *prev);
     void insert_decided(SimTask &t, DsqKind kind, std::uint32_t cpu, std::uint64_t vtime,
                         std::uint64_t slice, std::uint32_t self, bool woken);
-    void arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std::uint32_t cpu);
+    void arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std::uint32_t cpu) const;
     [[nodiscard]] bool standing(const SimTask &t) const;
     [[nodiscard]] bool may_requeue(const SimTask &t) const;
     [[nodiscard]] std::uint64_t requeue_vtime(const SimTask &t) const;
