@@ -74,6 +74,9 @@ struct scxd_dispatch {
 	u64 wake_lag;
 	/* Its wakeups in the first wake_window_ns use no turn (ABI 1.3). */
 	u64 wake_window_ns;
+	/* A wakeup BPF places preempts a busy CPU only when due more than this much vtime
+	 * before what runs there (ABI 1.4). */
+	u64 wake_preempt_gran;
 };
 
 /* Counters, bumped by the BPF program; read by the daemon through the mmap'd .bss. */

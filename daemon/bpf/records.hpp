@@ -50,6 +50,7 @@ inline void fill_dispatch(scxd_dispatch &rec, const scxd_decision &d)
     rec.pad = 0;
     rec.wake_lag = d.wake_lag;
     rec.wake_window_ns = d.wake_window_ns;
+    rec.wake_preempt_gran = d.wake_preempt_gran;
 }
 
 } // namespace scxd

@@ -92,7 +92,7 @@ bool Loop::sanitize(scxd_decision &d)
     d.requeue_flags = d.requeue_max > 0 ? d.requeue_flags & SCXD_REQUEUE_WAKEUPS : 0;
     d.reserved0 = 0;
     if ((d.requeue_flags & SCXD_REQUEUE_WAKEUPS) == 0)
-        d.wake_lag = d.wake_window_ns = 0;
+        d.wake_lag = d.wake_window_ns = d.wake_preempt_gran = 0;
     d.wake_window_ns = std::min(d.wake_window_ns, SCXD_WAKE_WINDOW_MAX_NS);
     return true;
 }

@@ -238,6 +238,7 @@ void Machine::arm_standing(SimTask &t, const scxd_decision &d, DsqKind kind, std
     t.rq_flags = d.requeue_flags;
     t.rq_lag = d.wake_lag;
     t.rq_window_end = d.wake_window_ns > 0 ? now_ + d.wake_window_ns : 0;
+    t.rq_gran = d.wake_preempt_gran;
 }
 
 // standing() in BPF: the decision said where the task goes at its slice end.
@@ -391,8 +392,10 @@ bool Machine::place_woken(SimTask &t)
     }
     SIM_TRACE("{} woken, placed by BPF at vtime {} ({} more)", who(t), vtime, t.rq_left);
     place(t, t.rq_kind, t.rq_cpu, vtime, t.rq_slice);
-    // Due before what runs there: preempt it (even the CPU the wakeup came from).
-    if (idle_cpu < 0 && static_cast<std::int64_t>(vtime - cpus_[c].vtime) < 0 &&
+    // Due before what runs there by more than its granularity: preempt it (even the CPU the
+    // wakeup came from); due_before_current() in BPF.
+    if (idle_cpu < 0 &&
+        static_cast<std::int64_t>(cpus_[c].vtime - vtime) > static_cast<std::int64_t>(t.rq_gran) &&
         preempt_for_wakeup(c, cpus_[c].decision_preempt_ns))
         SIM_TRACE("woken {} is due first on busy cpu{}: preempted it", who(t), c);
     return true;

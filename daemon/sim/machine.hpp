@@ -79,6 +79,7 @@ struct SimTask {
     std::uint32_t rq_flags = 0; // SCXD_REQUEUE_WAKEUPS: place_woken()
     std::uint64_t rq_lag = 0;
     std::uint64_t rq_window_end = 0; // wakeups before this time use no turn (0: none)
+    std::uint64_t rq_gran = 0;       // a placed wakeup preempts when due more than this first
     // Its program (see tasks.cpp).
     std::uint64_t remaining = 0; // CPU time left in the current burst
     std::uint64_t iterations = 0;

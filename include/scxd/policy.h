@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define SCXD_POLICY_ABI_MAJOR 1
-#define SCXD_POLICY_ABI_MINOR 3
+#define SCXD_POLICY_ABI_MINOR 4
 
 /* The exported symbol's name for this major version, as a string (for dlsym). */
 #define SCXD_POLICY_ENTRY_SYMBOL "scxd_policy_entry_v1"
@@ -154,6 +154,16 @@ struct scxd_decision {
 	 * caps it at SCXD_WAKE_WINDOW_MAX_NS; 0: every wakeup uses a turn, as in ABI 1.2.
 	 */
 	uint64_t wake_window_ns;
+	/*
+	 * ABI 1.4. Optional, and only with SCXD_REQUEUE_WAKEUPS: a wakeup the kernel places
+	 * preempts what runs on a busy CPU only when the woken task is due more than this much
+	 * vtime before it (in vtime units, like wake_lag); 0: any lower vtime preempts, as in
+	 * ABI 1.3. A vruntime policy's wakeup granularity: without one, tasks that wake each
+	 * other all the time (hackbench) preempt each other at every wakeup, and each preemption
+	 * cuts the preempted task's run short and brings more wakeups. A task that slept long
+	 * gets wake_lag of credit and still preempts when wake_lag is larger.
+	 */
+	uint64_t wake_preempt_gran;
 };
 
 /* The daemon's cap on scxd_decision.requeue_max. */
@@ -173,8 +183,8 @@ struct scxd_decision {
 static inline struct scxd_decision scxd_decision_for(const struct scxd_task *task, int32_t cpu)
 {
 	/* pid, cpu, slice_ns, vtime, cookie, requeue_scale, requeue_max, requeue_flags,
-	 * reserved0, wake_lag, wake_window_ns */
-	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0, 0, 0, 0, 0};
+	 * reserved0, wake_lag, wake_window_ns, wake_preempt_gran */
+	struct scxd_decision d = {task->pid, cpu, 0, 0, task->cookie, 0, 0, 0, 0, 0, 0, 0};
 	return d;
 }
 

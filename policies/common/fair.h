@@ -59,6 +59,9 @@ struct scxd_fair_params {
 	/* ... but the wakeups in this long after our decision use none of requeue_max's turns
 	 * (scxd_decision.wake_window_ns): we see a task that wakes often once per window. */
 	uint64_t wake_window_ns;
+	/* A wakeup the kernel places preempts a busy CPU only when due more than this much CPU
+	 * time at its weight before what runs there (scxd_decision.wake_preempt_gran). */
+	uint64_t wakeup_gran_ns;
 };
 
 struct scxd_fair {
@@ -109,6 +112,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	int64_t requeue_max = 15;
 	int64_t requeue_wakeups = 1;
 	int64_t window_us = 20000;
+	int64_t gran_us = 1000;
 
 	if (slice_us < 50)
 		slice_us = 50;
@@ -123,7 +127,10 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 				 errlen) ||
 	    scxd_param_i64_range(host, "requeue_wakeups", 0, 1, "", &requeue_wakeups, err,
 				 errlen) ||
-	    scxd_param_i64_range(host, "wake_window_us", 0, 1000000, "us", &window_us, err, errlen))
+	    scxd_param_i64_range(host, "wake_window_us", 0, 1000000, "us", &window_us, err,
+				 errlen) ||
+	    scxd_param_i64_range(host, "wakeup_granularity_us", 0, 1000000, "us", &gran_us, err,
+				 errlen))
 		return -1;
 	if (min_us > max_us) {
 		snprintf(err, errlen,
@@ -138,6 +145,7 @@ static inline int scxd_fair_read_params(const struct scxd_host *host, struct scx
 	p->requeue_max = (uint32_t)requeue_max;
 	p->requeue_wakeups = (int)requeue_wakeups;
 	p->wake_window_ns = (uint64_t)window_us * 1000;
+	p->wakeup_gran_ns = (uint64_t)gran_us * 1000;
 	return 0;
 }
 
@@ -330,6 +338,9 @@ static inline int scxd_fair_queue(struct scxd_fair *f, const struct scxd_task_st
 			d.wake_lag =
 				scxd_mul_div(scxd_fair_credit(f), SCXD_FAIR_WEIGHT_ONE, weight_fp);
 			d.wake_window_ns = f->p.wake_window_ns;
+			/* CFS's wakeup granularity, in vtime at the woken task's weight */
+			d.wake_preempt_gran =
+				scxd_mul_div(f->p.wakeup_gran_ns, SCXD_FAIR_WEIGHT_ONE, weight_fp);
 		}
 	}
 	return scxd_heap_push(&f->heap, d.vtime, &d);

@@ -45,7 +45,10 @@ static_assert(offsetof(struct scxd_decision, reserved0) == 44, "scxd_decision.re
 static_assert(offsetof(struct scxd_decision, wake_lag) == 48, "scxd_decision.wake_lag");
 /* ABI 1.3 appended the wake window. */
 static_assert(offsetof(struct scxd_decision, wake_window_ns) == 56, "scxd_decision.wake_window_ns");
-static_assert(sizeof(struct scxd_decision) == 64, "sizeof(scxd_decision)");
+/* ABI 1.4 appended the wakeup preemption granularity. */
+static_assert(offsetof(struct scxd_decision, wake_preempt_gran) == 64,
+	      "scxd_decision.wake_preempt_gran");
+static_assert(sizeof(struct scxd_decision) == 72, "sizeof(scxd_decision)");
 static_assert(SCXD_DECISION_ROOM == 256, "SCXD_DECISION_ROOM");
 
 static_assert(offsetof(struct scxd_host, struct_size) == 0, "scxd_host.struct_size");

@@ -709,14 +709,14 @@ TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]
         std::uint32_t max, flags;
         std::uint64_t lag, window;
         std::uint32_t want_flags;
-        std::uint64_t want_lag, want_window;
+        std::uint64_t want_lag, want_window, want_gran;
     };
     const auto c = GENERATE(Catch::Generators::values<Case>({
-        {3, SCXD_REQUEUE_WAKEUPS, 5000, 7000, SCXD_REQUEUE_WAKEUPS, 5000, 7000},
-        {3, SCXD_REQUEUE_WAKEUPS | 0x80u, 5000, 0, SCXD_REQUEUE_WAKEUPS, 5000, 0}, // unknown bit
-        {3, SCXD_REQUEUE_WAKEUPS, 5000, cap + 1, SCXD_REQUEUE_WAKEUPS, 5000, cap}, // capped
-        {0, SCXD_REQUEUE_WAKEUPS, 5000, 7000, 0, 0, 0}, // nothing to count wakeups against
-        {3, 0, 5000, 7000, 0, 0, 0},                    // a lag or window alone means nothing
+        {3, SCXD_REQUEUE_WAKEUPS, 5000, 7000, SCXD_REQUEUE_WAKEUPS, 5000, 7000, 900},
+        {3, SCXD_REQUEUE_WAKEUPS | 0x80u, 5000, 0, SCXD_REQUEUE_WAKEUPS, 5000, 0, 900}, // bit
+        {3, SCXD_REQUEUE_WAKEUPS, 5000, cap + 1, SCXD_REQUEUE_WAKEUPS, 5000, cap, 900}, // cap
+        {0, SCXD_REQUEUE_WAKEUPS, 5000, 7000, 0, 0, 0, 0}, // nothing to count wakeups against
+        {3, 0, 5000, 7000, 0, 0, 0, 0}, // a lag, window or granularity alone means nothing
     }));
     FakeBackend backend;
     ScriptedPolicy policy;
@@ -727,6 +727,7 @@ TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]
         d.reserved0 = 42;
         d.wake_lag = c.lag;
         d.wake_window_ns = c.window;
+        d.wake_preempt_gran = 900;
     };
     Loop loop(backend, policy.ref(), options());
     backend.queue(scxd::test::make_task(7));
@@ -735,6 +736,7 @@ TEST_CASE("wakeup settings reach the kernel only with a requeue budget", "[loop]
     CHECK(backend.dispatched()[0].requeue_flags == c.want_flags);
     CHECK(backend.dispatched()[0].wake_lag == c.want_lag);
     CHECK(backend.dispatched()[0].wake_window_ns == c.want_window);
+    CHECK(backend.dispatched()[0].wake_preempt_gran == c.want_gran);
     CHECK(backend.dispatched()[0].reserved0 == 0);
 }
 

@@ -848,6 +848,32 @@ sleep = "30us"
         CHECK(group(window, "pp").iterations > group(turns, "pp").iterations);
         CHECK(window.sim.affinity_violations == 0);
     }
+    SECTION("vruntime: busy wakers preempt each other only beyond the wakeup granularity")
+    {
+        // Many more short sleepers than CPUs (hackbench's shape): each wakeup finds both CPUs
+        // busy and the woken task a little behind what runs (the sleeper credit is shared
+        // among 40 tasks). Without a granularity those preempt; with the default 1 ms they do
+        // not, which leaves the preemptions for the daemon (a wakeup the policy must see),
+        // and the tasks still share the CPUs equally.
+        const auto w = workload(R"([workload]
+cpus = 2
+duration = "1s"
+[[group]]
+name = "busy"
+count = 40
+behaviour = "cycle"
+run = "200us"
+sleep = "200us"
+)");
+        SimOptions no_gran = o;
+        no_gran.params["wakeup_granularity_us"] = std::int64_t{0};
+        const auto every = run(w, SCXD_TEST_VRUNTIME_SO, no_gran);
+        const auto gran = run(w, SCXD_TEST_VRUNTIME_SO, o);
+        CHECK(every.counters.wakeup_preempts > 0);
+        CHECK(gran.counters.wakeup_preempts * 5 < every.counters.wakeup_preempts * 4);
+        CHECK(group(gran, "busy").jain > 0.95);
+        CHECK(gran.sim.affinity_violations == 0);
+    }
     SECTION("vruntime: pinned wakeups on two CPUs at once each preempt their CPU's hog")
     {
         // Two threads of one period, one pinned to each CPU, wake microseconds apart: each

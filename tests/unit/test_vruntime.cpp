@@ -508,6 +508,8 @@ TEST_CASE("vruntime: parameters are checked with one line naming the key", "[vru
         {"requeue_wakeups", std::int64_t{2}, "requeue_wakeups must be 0..1, got 2"},
         {"wake_window_us", std::int64_t{1'000'001},
          "wake_window_us must be 0..1000000 us, got 1000001"},
+        {"wakeup_granularity_us", std::int64_t{-5},
+         "wakeup_granularity_us must be 0..1000000 us, got -5"},
     }));
     auto config = host_config();
     config.params[c.key] = c.value;
@@ -614,6 +616,34 @@ TEST_CASE("vruntime: decisions carry the wake window", "[vruntime]")
     const auto inst = load(config);
     const auto d = enqueue_one(inst->ref(), make_task(1));
     CHECK(d.wake_window_ns == c.want_ns);
+}
+
+TEST_CASE("vruntime: decisions carry the wakeup granularity at the task's weight", "[vruntime]")
+{
+    struct Case {
+        std::int64_t gran_us; // -1: absent (1000)
+        std::int64_t wakeups; // -1: absent (1)
+        std::uint32_t weight;
+        std::uint64_t want;
+    };
+    const auto c = GENERATE(values<Case>({
+        {-1, -1, 100, 1 * ms},
+        {-1, -1, 200, ms / 2}, // vtime at weight 200 grows half as fast
+        {300, -1, 100, 300 * 1000},
+        {0, -1, 100, 0},
+        {-1, 0, 100, 0}, // the kernel places no wakeups: nothing to preempt with
+    }));
+    INFO("wakeup_granularity_us " << c.gran_us << ", weight " << c.weight);
+    auto config = host_config();
+    if (c.gran_us >= 0)
+        config.params["wakeup_granularity_us"] = c.gran_us;
+    if (c.wakeups >= 0)
+        config.params["requeue_wakeups"] = c.wakeups;
+    const auto inst = load(config);
+    auto t = make_task(1);
+    t.weight = c.weight;
+    const auto d = enqueue_one(inst->ref(), t);
+    CHECK(d.wake_preempt_gran == c.want);
 }
 
 TEST_CASE("vruntime: virtual time follows a hog the kernel requeued", "[vruntime]")
