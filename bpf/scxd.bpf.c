@@ -743,9 +743,34 @@ static __always_inline u64 decision_dsq(struct task_struct *p, s32 cpu)
 	return SCXD_DSQ_SHARED;
 }
 
+/* Decisions read from the user ring: when it equals user_state.submitted there is nothing to
+ * drain. Most ops.dispatch() calls find nothing (a pipe's CPU going idle: two per round
+ * trip), and the drain's call costs about a third of such a dispatch under TCG. The daemon
+ * stores the count after each submit and its own CPU dispatches when it stops running, so a
+ * decision is never left behind: a stale read on another CPU only defers it to that. */
+u64 drained;
+
+/* The CPU is about to go idle with nothing queued for it. */
+static __always_inline bool idle_with_nothing_queued(s32 cpu, bool prev_queued)
+{
+	return !prev_queued && !scx_bpf_dsq_nr_queued(cpu) &&
+	       !scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) &&
+	       !scx_bpf_dsq_nr_queued(SCXD_DSQ_SHARED) && !tasks_waiting_for_daemon();
+}
+
+enum self_takes {
+	SELF_TAKES_NO,
+	SELF_TAKES_YES,
+	SELF_TAKES_UNKNOWN
+};
+
 struct drain_ctx {
 	u32 n;
-	bool self_takes; /* this CPU takes the first decision for the shared DSQ itself */
+	s32 cpu;
+	bool prev_queued;
+	/* This CPU takes the first decision for the shared DSQ itself (settled at that
+	 * decision: a drain without one, the common case, pays none of its lookups). */
+	u8 self_takes;
 };
 
 static long insert_decision(struct bpf_dynptr *dynptr, void *data)
@@ -756,9 +781,9 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 	struct task_ctx *tctx;
 	u64 dsq;
 
+	dctx->n++; /* read or not, the record is consumed */
 	if (bpf_dynptr_read(&d, sizeof(d), dynptr, 0, 0))
 		return 1;
-	dctx->n++;
 	p = bpf_task_from_pid(d.pid);
 	if (!p) {
 		COUNT(failed_dispatches);
@@ -773,8 +798,12 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 	}
 	dsq = decision_dsq(p, d.cpu);
 	arm_standing(p, tctx, &d, dsq);
-	if (dsq == SCXD_DSQ_SHARED && dctx->self_takes) {
-		dctx->self_takes = false;
+	if (dsq == SCXD_DSQ_SHARED && dctx->self_takes == SELF_TAKES_UNKNOWN)
+		dctx->self_takes = idle_with_nothing_queued(dctx->cpu, dctx->prev_queued)
+					   ? SELF_TAKES_YES
+					   : SELF_TAKES_NO;
+	if (dsq == SCXD_DSQ_SHARED && dctx->self_takes == SELF_TAKES_YES) {
+		dctx->self_takes = SELF_TAKES_NO;
 		scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
 	} else {
 		insert_decided(p, dsq, d.slice_ns, d.vtime, 0, tctx->woken,
@@ -830,14 +859,16 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 	/* A CPU about to go idle with nothing queued for it takes the first decision for the
 	 * shared DSQ: kicking an idle CPU for that one too (insert_decided()) would leave the
 	 * kicked CPU marked busy for nothing (see select_standing()). */
-	dctx.self_takes = !(prev && (prev->scx.flags & SCX_TASK_QUEUED)) &&
-			  !scx_bpf_dsq_nr_queued(cpu) &&
-			  !scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) &&
-			  !scx_bpf_dsq_nr_queued(SCXD_DSQ_SHARED) && !tasks_waiting_for_daemon();
+	dctx.cpu = cpu;
+	dctx.prev_queued = prev && (prev->scx.flags & SCX_TASK_QUEUED);
+	dctx.self_takes = SELF_TAKES_UNKNOWN;
 	/* No wakeup: it would tell a producer waiting for room, at the cost of an irq_work (a
 	 * self-IPI) per drain that took a decision; the daemon never waits for room (it keeps
 	 * a backlog instead). */
-	bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, BPF_RB_NO_WAKEUP);
+	if (user_state.submitted != drained) {
+		bpf_user_ringbuf_drain(&dispatched, insert_decision, &dctx, BPF_RB_NO_WAKEUP);
+		__sync_fetch_and_add(&drained, dctx.n);
+	}
 
 	/* prev still runnable: its slice ended (or it was preempted) */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED))

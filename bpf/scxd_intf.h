@@ -101,6 +101,7 @@ struct scxd_counters {
 struct scxd_user_state {
 	u64 consumed; /* queued records the daemon has read */
 	u64 nr_pending; /* tasks the policy holds back */
+	u64 submitted; /* decisions the daemon has put into the user ring */
 };
 
 /* Copied from struct scx_exit_info in ops.exit(). kind == 0: still running. */

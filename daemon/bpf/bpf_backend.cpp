@@ -182,6 +182,9 @@ DispatchStatus BpfBackend::dispatch(const scxd_decision &d)
         return DispatchStatus::full;
     fill_dispatch(*rec, d);
     user_ring_buffer__submit(dispatched_.get(), rec);
+    // A plain store, no read-modify-write: only this thread writes it. BPF skips the drain
+    // while it has read this many.
+    __atomic_store_n(&skel_->bss->user_state.submitted, ++submitted_, __ATOMIC_RELEASE);
     return DispatchStatus::ok;
 }
 

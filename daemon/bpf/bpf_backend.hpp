@@ -64,6 +64,7 @@ private:
     std::unique_ptr<bpf_link, LinkDeleter> link_;
     TaskSink sink_{};
     std::size_t drained_ = 0;
+    std::uint64_t submitted_ = 0; // decisions put into the user ring
     std::uint32_t nr_cpus_ = 0;
 };
 

@@ -195,6 +195,10 @@ std::uint32_t Machine::insert_decisions(std::uint32_t self, bool self_takes)
                   to_cpu ? fmt::format("DSQ of cpu{}", c)
                          : (d->cpu >= 0 ? "shared DSQ (bounced)" : "shared DSQ"));
         arm_standing(*t, *d, kind, c);
+        // Settled at the first decision for the shared DSQ, as in BPF: one of this drain's
+        // decisions may have gone to this CPU's own DSQ since.
+        if (kind == DsqKind::shared && self_takes)
+            self_takes = cpus_[self].own.empty();
         if (kind == DsqKind::shared && self_takes) {
             self_takes = false; // this CPU takes it: no idle CPU is kicked for it
             place(*t, kind, c, d->vtime, d->slice_ns);
