@@ -108,6 +108,40 @@ struct {
 
 #define COUNT(field) __sync_fetch_and_add(&counters.field, 1)
 
+/*
+ * DSQ lookups skipped while they cannot find anything. Each scx_bpf_dsq_nr_queued() or
+ * scx_bpf_dsq_move_to_local() on one of our DSQs is a hash lookup, and a CPU going idle did
+ * seven of them. The fallback DSQ is used rarely (reclaim threads, a full ring): no lookup
+ * until its first insert. The daemon's DSQ: daemon_in_dsq is bumped before each insert and
+ * dropped after each move out, so it never counts fewer than are queued (a thread dequeued
+ * otherwise, by an affinity change, only leaves it too high, which costs the lookup).
+ */
+bool fallback_used;
+s64 daemon_in_dsq;
+
+static __always_inline u64 fallback_queued(void)
+{
+	return fallback_used ? scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) : 0;
+}
+
+static __always_inline bool take_fallback(void)
+{
+	return fallback_used && scxd_move_to_local(SCXD_DSQ_FALLBACK);
+}
+
+static __always_inline bool daemon_queued(void)
+{
+	return daemon_in_dsq > 0 && scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0;
+}
+
+static __always_inline bool take_daemon(void)
+{
+	if (daemon_in_dsq <= 0 || !scxd_move_to_local(SCXD_DSQ_DAEMON))
+		return false;
+	__sync_fetch_and_sub(&daemon_in_dsq, 1);
+	return true;
+}
+
 static __always_inline bool is_daemon(const struct task_struct *p)
 {
 	return p->tgid == daemon_tgid;
@@ -317,7 +351,7 @@ static __always_inline bool waits_ahead(u64 dsq, u64 vtime)
 static __always_inline bool due_first(s32 cpu, u64 vtime)
 {
 	return !waits_ahead(cpu, vtime) && !waits_ahead(SCXD_DSQ_SHARED, vtime) &&
-	       !scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK);
+	       !fallback_queued();
 }
 
 /*
@@ -330,7 +364,7 @@ static __always_inline bool keep_prev(struct task_struct *prev, struct task_ctx 
 {
 	u64 vtime;
 
-	if (!may_requeue(prev, tctx) || scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) > 0)
+	if (!may_requeue(prev, tctx) || fallback_queued() > 0)
 		return false;
 	vtime = requeue_vtime(prev, tctx);
 	if (waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime))
@@ -609,6 +643,7 @@ s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
 static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
 {
 	daemon_enqueued_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&daemon_in_dsq, 1);
 	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
 	if (!kick_idle_cpu(p))
 		preempt_for_daemon(last_wakeup_cpu);
@@ -618,8 +653,7 @@ static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
  * slice ends and requeues keep them from it): it runs first, wherever. */
 static __always_inline bool daemon_overdue(void)
 {
-	return scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 &&
-	       bpf_ktime_get_ns() - daemon_enqueued_ns > HEARTBEAT_NS;
+	return daemon_queued() && bpf_ktime_get_ns() - daemon_enqueued_ns > HEARTBEAT_NS;
 }
 
 static int heartbeat_fn(void *map, int *key, struct bpf_timer *timer)
@@ -667,6 +701,8 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	if (is_reclaim_kthread(p)) {
+		fallback_used = true;
+		fallback_used = true;
 		scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
 		kick_idle_cpu(p);
 		COUNT(kernel_dispatches);
@@ -716,7 +752,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 	last_wakeup_cpu = scx_bpf_task_cpu(p);
 	/* A sleeping daemon is woken by the record (and preempts in enqueue_daemon); one that
 	 * waits in its DSQ must be given a CPU here. */
-	if (scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0 && !kick_idle_cpu(p))
+	if (daemon_queued() && !kick_idle_cpu(p))
 		preempt_for_daemon(scx_bpf_task_cpu(p));
 }
 
@@ -753,8 +789,7 @@ u64 drained;
 /* The CPU is about to go idle with nothing queued for it. */
 static __always_inline bool idle_with_nothing_queued(s32 cpu, bool prev_queued)
 {
-	return !prev_queued && !scx_bpf_dsq_nr_queued(cpu) &&
-	       !scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) &&
+	return !prev_queued && !scx_bpf_dsq_nr_queued(cpu) && !fallback_queued() &&
 	       !scx_bpf_dsq_nr_queued(SCXD_DSQ_SHARED) && !tasks_waiting_for_daemon();
 }
 
@@ -877,7 +912,7 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 		prev = NULL;
 	/* The daemon first while tasks wait for it: everything else depends on it. */
 	if ((tasks_waiting_for_daemon() || prev_goes_to_user(prev, ptctx) || daemon_overdue()) &&
-	    scxd_move_to_local(SCXD_DSQ_DAEMON)) {
+	    take_daemon()) {
 		COUNT(daemon_dispatches);
 		return;
 	}
@@ -885,11 +920,11 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	if (take(cpu))
 		return;
-	if (scxd_move_to_local(SCXD_DSQ_FALLBACK))
+	if (take_fallback())
 		return;
 	if (take(SCXD_DSQ_SHARED))
 		return;
-	if (scxd_move_to_local(SCXD_DSQ_DAEMON))
+	if (take_daemon())
 		COUNT(daemon_dispatches);
 }
 
