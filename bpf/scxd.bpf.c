@@ -217,6 +217,14 @@ static __always_inline bool kick_idle_cpu(const struct task_struct *p)
 	return true;
 }
 
+/* The only way into the fallback DSQ: FIFO order, any CPU, an idle one woken for it. */
+static __always_inline void insert_fallback(struct task_struct *p, u64 enq_flags)
+{
+	fallback_used = true; /* before the insert: fallback_queued() and take_fallback() look */
+	scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
+	kick_idle_cpu(p);
+}
+
 /*
  * A woken task waits for the daemon (queued and runnable) and no CPU is idle: without this it
  * would wait for the next slice end, up to a whole slice. Preempting `cpu`, the woken task's
@@ -530,9 +538,9 @@ static __always_inline s32 select_standing(struct task_struct *p, struct task_ct
  * virtual time of the CPU it goes to (its own CPU's for the shared DSQ) if it slept longer
  * than that (a vruntime policy's sleeper credit). With no CPU idle, that CPU is preempted
  * when the woken task is due before what runs there by more than rq_gran, as EEVDF does
- * (rate-limited, this CPU included: the wakeup often comes from its own timer); without it the task would wait for
- * the next slice end, which the daemon's round trip used to cut short. Needs
- * scx_bpf_dsq_peek(), without which cpu_vtime does not move.
+ * (rate-limited, this CPU included: the wakeup often comes from its own timer); without it
+ * the task would wait for the next slice end, which the daemon's round trip used to cut
+ * short. Needs scx_bpf_dsq_peek(), without which cpu_vtime does not move.
  */
 static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *tctx, u64 enq_flags)
 {
@@ -701,10 +709,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	if (is_reclaim_kthread(p)) {
-		fallback_used = true;
-		fallback_used = true;
-		scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
-		kick_idle_cpu(p);
+		insert_fallback(p, enq_flags);
 		COUNT(kernel_dispatches);
 		return;
 	}
@@ -722,8 +727,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		if (q)
 			bpf_ringbuf_discard(q, 0);
 		/* User space cannot take it now: run it in FIFO order on any CPU. */
-		scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
-		kick_idle_cpu(p);
+		insert_fallback(p, enq_flags);
 		COUNT(congested);
 		return;
 	}
