@@ -114,7 +114,8 @@ fi
 
 # Test helpers built with the project (tests/vm/meson.build).
 for t in "$build_dir"/tests/vm/sched-ext-run "$build_dir"/tests/vm/spin "$build_dir"/tests/vm/run-as-uid \
-    "$build_dir"/tests/vm/forkrate "$build_dir"/tests/vm/ticker "$build_dir"/tests/vm/pingpong; do
+    "$build_dir"/tests/vm/forkrate "$build_dir"/tests/vm/ticker "$build_dir"/tests/vm/pingpong \
+    "$build_dir"/tests/vm/wakestorm; do
     [ -f "$t" ] && install_bin "$t" "/usr/bin/$(basename "$t")"
 done
 # Fixture plugins the fault tests load by path (tests/fixtures), root-owned (cpio -R 0:0) and
