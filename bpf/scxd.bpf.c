@@ -97,6 +97,7 @@ struct task_ctx {
 	u64 rq_lag; /* ... at most this far behind its CPU's cpu_vtime */
 	u64 rq_window_end; /* wakeups before this ktime use no turn (0: none) */
 	u64 rq_gran; /* a placed wakeup preempts when due more than this before the CPU's task */
+	u32 in_slot; /* the in_dsq[] slot it is counted in, + 1 (0: none) */
 };
 
 struct {
@@ -109,37 +110,94 @@ struct {
 #define COUNT(field) __sync_fetch_and_add(&counters.field, 1)
 
 /*
- * DSQ lookups skipped while they cannot find anything. Each scx_bpf_dsq_nr_queued() or
- * scx_bpf_dsq_move_to_local() on one of our DSQs is a hash lookup, and a CPU going idle did
- * seven of them. The fallback DSQ is used rarely (reclaim threads, a full ring): no lookup
- * until its first insert. The daemon's DSQ: daemon_in_dsq is bumped before each insert and
- * dropped after each move out, so it never counts fewer than are queued (a thread dequeued
- * otherwise, by an affinity change, only leaves it too high, which costs the lookup).
+ * DSQ lookups skipped while they cannot find anything. Each scx_bpf_dsq_nr_queued(),
+ * scx_bpf_dsq_peek() or scx_bpf_dsq_move_to_local() on one of our DSQs is a hash lookup, and
+ * a CPU going idle did four of them with every DSQ empty (a pipe's ping-pong: two per round
+ * trip, each CPU's own DSQ and the shared one). in_dsq[] counts the tasks in each of our DSQs:
+ * bumped before a task goes in (count_in()), dropped by ops.dequeue(), which the kernel calls
+ * exactly once when a task leaves BPF's custody (moved to a local DSQ, or taken off for a
+ * property change: nice, affinity, cgroup), with the task's runqueue locked. So a count is
+ * never below what its DSQ holds; where it could end up above (a task inserted without a
+ * task_ctx; a dispatch the kernel drops), it costs the lookup, never a task.
+ *
+ * That custody rule came with SCX_TASK_IN_CUSTODY (both kernels tested here have it). Without
+ * it ops.dequeue() is not called for tasks in DSQs, and every lookup is made.
  */
-bool fallback_used;
-s64 daemon_in_dsq;
+#define SLOT_SHARED SCXD_MAX_CPUS
+#define NR_SLOTS (SCXD_MAX_CPUS + 3) /* each CPU's own DSQ, then shared, fallback, daemon */
+
+s64 in_dsq[NR_SLOTS];
+bool untracked; /* a task went into a DSQ uncounted: every lookup is made from then on */
+
+static __always_inline bool custody_tracked(void)
+{
+	return bpf_core_enum_value_exists(enum scx_ent_flags, SCX_TASK_IN_CUSTODY);
+}
+
+/* in_dsq[]'s slot for one of our DSQs (NR_SLOTS for the built-in ones). */
+static __always_inline u32 dsq_slot(u64 dsq)
+{
+	if (dsq < SCXD_MAX_CPUS)
+		return (u32)dsq;
+	if (dsq >= SCXD_DSQ_SHARED && dsq <= SCXD_DSQ_DAEMON)
+		return SLOT_SHARED + (u32)(dsq - SCXD_DSQ_SHARED);
+	return NR_SLOTS;
+}
+
+/* A lookup in `dsq` may find a task. */
+static __always_inline bool may_hold(u64 dsq)
+{
+	u32 slot = dsq_slot(dsq);
+
+	if (!custody_tracked() || untracked || slot >= NR_SLOTS)
+		return true;
+	return in_dsq[slot] > 0;
+}
+
+/* `p` is about to go into `dsq`: counted there until ops.dequeue(). A count left behind by
+ * an insert the kernel dropped stays (too high is safe; see above). */
+static __always_inline void count_in(struct task_ctx *tctx, u64 dsq)
+{
+	u32 slot = dsq_slot(dsq);
+
+	if (!custody_tracked() || slot >= NR_SLOTS)
+		return;
+	if (!tctx) {
+		untracked = true;
+		return;
+	}
+	__sync_fetch_and_add(&in_dsq[slot], 1);
+	tctx->in_slot = slot + 1;
+}
+
+static __always_inline u64 queued_in(u64 dsq)
+{
+	return may_hold(dsq) ? scx_bpf_dsq_nr_queued(dsq) : 0;
+}
+
+static __always_inline bool move_from(u64 dsq)
+{
+	return may_hold(dsq) && scxd_move_to_local(dsq);
+}
 
 static __always_inline u64 fallback_queued(void)
 {
-	return fallback_used ? scx_bpf_dsq_nr_queued(SCXD_DSQ_FALLBACK) : 0;
+	return queued_in(SCXD_DSQ_FALLBACK);
 }
 
 static __always_inline bool take_fallback(void)
 {
-	return fallback_used && scxd_move_to_local(SCXD_DSQ_FALLBACK);
+	return move_from(SCXD_DSQ_FALLBACK);
 }
 
 static __always_inline bool daemon_queued(void)
 {
-	return daemon_in_dsq > 0 && scx_bpf_dsq_nr_queued(SCXD_DSQ_DAEMON) > 0;
+	return queued_in(SCXD_DSQ_DAEMON) > 0;
 }
 
 static __always_inline bool take_daemon(void)
 {
-	if (daemon_in_dsq <= 0 || !scxd_move_to_local(SCXD_DSQ_DAEMON))
-		return false;
-	__sync_fetch_and_sub(&daemon_in_dsq, 1);
-	return true;
+	return move_from(SCXD_DSQ_DAEMON);
 }
 
 static __always_inline bool is_daemon(const struct task_struct *p)
@@ -218,9 +276,10 @@ static __always_inline bool kick_idle_cpu(const struct task_struct *p)
 }
 
 /* The only way into the fallback DSQ: FIFO order, any CPU, an idle one woken for it. */
-static __always_inline void insert_fallback(struct task_struct *p, u64 enq_flags)
+static __always_inline void insert_fallback(struct task_struct *p, struct task_ctx *tctx,
+					    u64 enq_flags)
 {
-	fallback_used = true; /* before the insert: fallback_queued() and take_fallback() look */
+	count_in(tctx, SCXD_DSQ_FALLBACK);
 	scxd_insert(p, SCXD_DSQ_FALLBACK, default_slice_ns, enq_flags);
 	kick_idle_cpu(p);
 }
@@ -262,9 +321,12 @@ static __always_inline void run_decision_on(s32 cpu, bool woken, s32 self)
 
 /* Insert a decided task by vtime into `dsq` (a CPU's own or the shared DSQ) and get a CPU to
  * take it. */
-static __always_inline void insert_decided(struct task_struct *p, u64 dsq, u64 slice, u64 vtime,
-					   u64 enq_flags, bool woken, s32 self)
+static __always_inline void insert_decided(struct task_struct *p, struct task_ctx *tctx, u64 dsq,
+					   u64 slice, u64 vtime, u64 enq_flags, s32 self)
 {
+	bool woken = tctx->woken;
+
+	count_in(tctx, dsq);
 	scxd_insert_vtime(p, dsq, slice, vtime, enq_flags);
 	if (dsq == SCXD_DSQ_SHARED)
 		kick_idle_cpu(p);
@@ -344,21 +406,79 @@ static __always_inline void cpu_vtime_set(s32 cpu, u64 vtime)
 		cpu_vtime[cpu] = vtime;
 }
 
-/* A task waits in `dsq` ahead of `vtime`. */
-static __always_inline bool waits_ahead(u64 dsq, u64 vtime)
+/*
+ * Decisions an ops.dispatch() inserted into its CPU's own DSQ and the shared one. The kernel
+ * puts them into the DSQs only at the dispatch's first move (scx_bpf_dsq_move_to_local()) or
+ * when it returns, so scx_bpf_dsq_peek() before that does not see them: the first task is the
+ * lower of the peeked head and the lowest decision here. Before the DSQ lookups were skipped,
+ * the move from the CPU's own (mostly empty) DSQ happened to put them in place for the
+ * shared DSQ's peek; without it, the CPU's vtime missed the hogs' decisions coming back from
+ * the daemon, and woken tasks were placed behind them (52-wakeups.sh: 10x the wait).
+ */
+struct fresh {
+	u64 own_vtime;
+	u64 shared_vtime;
+	bool own;
+	bool shared;
+};
+
+static __always_inline void fresh_add(struct fresh *f, s32 cpu, u64 dsq, u64 vtime)
+{
+	if (dsq == (u64)cpu && (!f->own || (s64)(vtime - f->own_vtime) < 0)) {
+		f->own = true;
+		f->own_vtime = vtime;
+	} else if (dsq == SCXD_DSQ_SHARED && (!f->shared || (s64)(vtime - f->shared_vtime) < 0)) {
+		f->shared = true;
+		f->shared_vtime = vtime;
+	}
+}
+
+/* The vtime of the first task in `dsq` (`cpu`'s own or the shared one) once `f` (NULL
+ * outside ops.dispatch()) is in place; false when there is none or no peek. */
+static __always_inline bool first_vtime(u64 dsq, const struct fresh *f, u64 *vtime)
 {
 	struct task_struct *head;
+	bool found = false;
+	bool pending = false;
+	u64 fv = 0;
 
 	if (!bpf_ksym_exists(scx_bpf_dsq_peek))
-		return true;
+		return false;
 	head = scx_bpf_dsq_peek(dsq);
-	return head && (s64)(head->scx.dsq_vtime - vtime) < 0;
+	if (head) {
+		*vtime = head->scx.dsq_vtime;
+		found = true;
+	}
+	if (f && dsq == SCXD_DSQ_SHARED) {
+		pending = f->shared;
+		fv = f->shared_vtime;
+	} else if (f) {
+		pending = f->own;
+		fv = f->own_vtime;
+	}
+	if (pending && (!found || (s64)(fv - *vtime) < 0)) {
+		*vtime = fv;
+		found = true;
+	}
+	return found;
+}
+
+/* A task waits in `dsq` ahead of `vtime`. */
+static __always_inline bool waits_ahead(u64 dsq, u64 vtime, const struct fresh *f)
+{
+	u64 first = 0; /* set: clang otherwise reads a dead register when there is none */
+
+	if (!may_hold(dsq))
+		return false;
+	if (!bpf_ksym_exists(scx_bpf_dsq_peek))
+		return true;
+	return first_vtime(dsq, f, &first) && (s64)(first - vtime) < 0;
 }
 
 /* Nothing waiting for `cpu` is due before `vtime`. */
 static __always_inline bool due_first(s32 cpu, u64 vtime)
 {
-	return !waits_ahead(cpu, vtime) && !waits_ahead(SCXD_DSQ_SHARED, vtime) &&
+	return !waits_ahead(cpu, vtime, NULL) && !waits_ahead(SCXD_DSQ_SHARED, vtime, NULL) &&
 	       !fallback_queued();
 }
 
@@ -368,14 +488,15 @@ static __always_inline bool due_first(s32 cpu, u64 vtime)
  * requeue_max too: a policy's estimates (which tasks compete, virtual time) need to see every
  * task that keeps running now and then.
  */
-static __always_inline bool keep_prev(struct task_struct *prev, struct task_ctx *tctx, s32 cpu)
+static __always_inline bool keep_prev(struct task_struct *prev, struct task_ctx *tctx, s32 cpu,
+				      const struct fresh *f)
 {
 	u64 vtime;
 
 	if (!may_requeue(prev, tctx) || fallback_queued() > 0)
 		return false;
 	vtime = requeue_vtime(prev, tctx);
-	if (waits_ahead(cpu, vtime) || waits_ahead(SCXD_DSQ_SHARED, vtime))
+	if (waits_ahead(cpu, vtime, f) || waits_ahead(SCXD_DSQ_SHARED, vtime, f))
 		return false;
 	requeue_advance(prev, tctx, vtime);
 	COUNT(kernel_requeues);
@@ -393,7 +514,7 @@ static __always_inline bool requeue(struct task_struct *p, struct task_ctx *tctx
 	tctx->woken = false;
 	requeue_advance(p, tctx, requeue_vtime(p, tctx));
 	COUNT(kernel_requeues);
-	insert_decided(p, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags, false, -1);
+	insert_decided(p, tctx, tctx->rq_dsq, tctx->rq_slice, tctx->rq_vtime, enq_flags, -1);
 	return true;
 }
 
@@ -564,6 +685,7 @@ static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *
 		cpu_vtime_set(idle, vtime);
 		return true;
 	}
+	count_in(tctx, tctx->rq_dsq);
 	scxd_insert_vtime(p, tctx->rq_dsq, tctx->rq_slice, vtime, enq_flags);
 	if (idle >= 0)
 		scx_bpf_kick_cpu(idle, SCX_KICK_IDLE);
@@ -648,10 +770,11 @@ s32 BPF_STRUCT_OPS(scxd_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
  * the daemon again, a loop that costs one daemon run per task. Its wait is bounded by the
  * slice instead.
  */
-static __always_inline void enqueue_daemon(struct task_struct *p, u64 enq_flags)
+static __always_inline void enqueue_daemon(struct task_struct *p, struct task_ctx *tctx,
+					   u64 enq_flags)
 {
 	daemon_enqueued_ns = bpf_ktime_get_ns();
-	__sync_fetch_and_add(&daemon_in_dsq, 1);
+	count_in(tctx, SCXD_DSQ_DAEMON);
 	scxd_insert(p, SCXD_DSQ_DAEMON, default_slice_ns, enq_flags);
 	if (!kick_idle_cpu(p))
 		preempt_for_daemon(last_wakeup_cpu);
@@ -696,11 +819,11 @@ static __always_inline bool run_on_idle_cpu(struct task_struct *p, u64 enq_flags
 
 void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 {
+	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 	struct scxd_queued *q;
-	struct task_ctx *tctx;
 
 	if (is_daemon(p)) {
-		enqueue_daemon(p, enq_flags);
+		enqueue_daemon(p, tctx, enq_flags);
 		return;
 	}
 	if (is_percpu_kthread(p)) {
@@ -709,11 +832,10 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	if (is_reclaim_kthread(p)) {
-		insert_fallback(p, enq_flags);
+		insert_fallback(p, tctx, enq_flags);
 		COUNT(kernel_dispatches);
 		return;
 	}
-	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 	if (enq_flags & SCX_ENQ_WAKEUP)
 		disarm_standing(tctx);
 	else if (requeue(p, tctx, enq_flags))
@@ -727,7 +849,7 @@ void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 		if (q)
 			bpf_ringbuf_discard(q, 0);
 		/* User space cannot take it now: run it in FIFO order on any CPU. */
-		insert_fallback(p, enq_flags);
+		insert_fallback(p, tctx, enq_flags);
 		COUNT(congested);
 		return;
 	}
@@ -793,8 +915,8 @@ u64 drained;
 /* The CPU is about to go idle with nothing queued for it. */
 static __always_inline bool idle_with_nothing_queued(s32 cpu, bool prev_queued)
 {
-	return !prev_queued && !scx_bpf_dsq_nr_queued(cpu) && !fallback_queued() &&
-	       !scx_bpf_dsq_nr_queued(SCXD_DSQ_SHARED) && !tasks_waiting_for_daemon();
+	return !prev_queued && !queued_in(cpu) && !fallback_queued() &&
+	       !queued_in(SCXD_DSQ_SHARED) && !tasks_waiting_for_daemon();
 }
 
 enum self_takes {
@@ -810,6 +932,7 @@ struct drain_ctx {
 	/* This CPU takes the first decision for the shared DSQ itself (settled at that
 	 * decision: a drain without one, the common case, pays none of its lookups). */
 	u8 self_takes;
+	struct fresh fresh;
 };
 
 static long insert_decision(struct bpf_dynptr *dynptr, void *data)
@@ -841,12 +964,13 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 		dctx->self_takes = idle_with_nothing_queued(dctx->cpu, dctx->prev_queued)
 					   ? SELF_TAKES_YES
 					   : SELF_TAKES_NO;
+	fresh_add(&dctx->fresh, dctx->cpu, dsq, d.vtime);
 	if (dsq == SCXD_DSQ_SHARED && dctx->self_takes == SELF_TAKES_YES) {
 		dctx->self_takes = SELF_TAKES_NO;
+		count_in(tctx, dsq);
 		scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
 	} else {
-		insert_decided(p, dsq, d.slice_ns, d.vtime, 0, tctx->woken,
-			       bpf_get_smp_processor_id());
+		insert_decided(p, tctx, dsq, d.slice_ns, d.vtime, 0, bpf_get_smp_processor_id());
 	}
 	COUNT(user_dispatches);
 	bpf_task_release(p);
@@ -872,20 +996,18 @@ static __always_inline bool prev_goes_to_user(const struct task_struct *prev,
 }
 
 /* Move the first task of a vtime-ordered `dsq` that may run here to this CPU, whose virtual
- * time becomes the head's vtime (the task moved, unless the head may not run here). */
-static __always_inline bool take(u64 dsq)
+ * time becomes the first task's vtime (the task moved, unless the head may not run here). */
+static __always_inline bool take(u64 dsq, const struct fresh *f)
 {
-	struct task_struct *head = NULL;
 	u64 vtime = 0;
+	bool known;
 
-	if (bpf_ksym_exists(scx_bpf_dsq_peek)) {
-		head = scx_bpf_dsq_peek(dsq);
-		if (head)
-			vtime = head->scx.dsq_vtime;
-	}
+	if (!may_hold(dsq))
+		return false;
+	known = first_vtime(dsq, f, &vtime);
 	if (!scxd_move_to_local(dsq))
 		return false;
-	if (head)
+	if (known)
 		cpu_vtime_set(bpf_get_smp_processor_id(), vtime);
 	return true;
 }
@@ -920,16 +1042,34 @@ void BPF_STRUCT_OPS(scxd_dispatch, s32 cpu, struct task_struct *prev)
 		COUNT(daemon_dispatches);
 		return;
 	}
-	if (prev && keep_prev(prev, ptctx, cpu))
+	if (prev && keep_prev(prev, ptctx, cpu, &dctx.fresh))
 		return;
-	if (take(cpu))
+	if (take(cpu, &dctx.fresh))
 		return;
 	if (take_fallback())
 		return;
-	if (take(SCXD_DSQ_SHARED))
+	if (take(SCXD_DSQ_SHARED, &dctx.fresh))
 		return;
 	if (take_daemon())
 		COUNT(daemon_dispatches);
+}
+
+/* `p` left BPF's custody (see in_dsq): out of the DSQ it was counted in. Called with its
+ * runqueue locked, so two calls never see the same in_slot. */
+void BPF_STRUCT_OPS(scxd_dequeue, struct task_struct *p, u64 deq_flags)
+{
+	struct task_ctx *tctx;
+	u32 slot;
+
+	if (!custody_tracked())
+		return;
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	if (!tctx || !tctx->in_slot)
+		return;
+	slot = tctx->in_slot - 1;
+	tctx->in_slot = 0;
+	if (slot < NR_SLOTS)
+		__sync_fetch_and_sub(&in_dsq[slot], 1);
 }
 
 /* Tell user space a task is gone, so policies keeping per-task state can drop it. Best
@@ -1007,6 +1147,7 @@ SEC(".struct_ops.link")
 struct sched_ext_ops scxd_ops = {
 	.select_cpu = (void *)scxd_select_cpu,
 	.enqueue = (void *)scxd_enqueue,
+	.dequeue = (void *)scxd_dequeue,
 	.dispatch = (void *)scxd_dispatch,
 	.init_task = (void *)scxd_init_task,
 	.exit_task = (void *)scxd_exit_task,
