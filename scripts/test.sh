@@ -45,7 +45,8 @@ fi
 # The same binary on two sched_ext kernels: Debian trixie-backports (7.3) gets every VM test,
 # sid (7.2) the ones that exercise what differs between kernel versions (loading, kfuncs,
 # ops flags, ejection, partial mode, the kernel's idle-CPU pick, standing wakeups
-# (scx_bpf_dsq_peek), the SDK example, live swap), to keep CI's time down.
+# (scx_bpf_dsq_peek), ops.dequeue()'s custody rule, the SDK example, live swap), to keep
+# CI's time down.
 # SCXD_VM_FULL=1 runs every test on both.
 vm_kernels=${SCXD_VM_KERNELS:-trixie-backports sid}
 [ "${SCXD_SKIP_VM:-0}" = 1 ] && vm_kernels=""
@@ -53,7 +54,7 @@ for kernel in $vm_kernels; do
     echo "test.sh: VM tests on the $kernel kernel"
     vm_scripts=()
     if [ "$kernel" = sid ] && [ "${SCXD_VM_FULL:-0}" != 1 ]; then
-        vm_scripts=(00-kernel 10-fifo 15-eject 40-partial 52-wakeups 53-idle-wakeups 55-example 56-wakeup-granularity 60-reload)
+        vm_scripts=(00-kernel 10-fifo 15-eject 40-partial 52-wakeups 53-idle-wakeups 55-example 56-wakeup-granularity 58-custody 60-reload)
     fi
     vm_out=$(mktemp)
     set +e

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Property changes of tasks waiting in scxd's DSQs. BPF skips a DSQ lookup while its count of
+# the DSQ's tasks (in_dsq[], bumped at each insert, dropped by ops.dequeue() when a task leaves
+# BPF's custody) is 0, so a count below what a DSQ holds would leave a task there that no CPU
+# takes, until the kernel's watchdog ejects scxd. Property changes take a task out of its DSQ
+# without a move to a local DSQ (ops.dequeue() with SCX_DEQ_SCHED_CHANGE) and put it back
+# through ops.enqueue(). Here four CPU hogs on two CPUs (vruntime, full-user: every decision
+# goes to a CPU's DSQ or the shared one) have their affinity and nice level changed in a loop
+# for 6 s. Checks: every hog and every change finished, scxd stayed attached, and once the
+# machine is idle again the counts (read from BPF's .bss with bpftool, not from the daemon)
+# are back at 0 in at least one of five samples a quarter second apart: nothing was counted
+# twice or lost track of.
+# shellcheck source=tests/vm/guest/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+SECS=6
+
+# in_dsq[] from BPF's .bss (bpftool's JSON: "in_dsq":[n,n,...]): its sum, then how many
+# entries are negative (fewer counted than a DSQ holds can show as one).
+in_dsq_sum() {
+    bpftool -j map dump name scxd_bpf.bss |
+        sed -n 's/.*"in_dsq":\[\([^]]*\)\].*/\1/p' | tr ',' '\n' |
+        awk '{ s += $1; if ($1 < 0) n++ } END { print s + 0, n + 0 }'
+}
+
+command -v bpftool >/dev/null || fail "bpftool is not in the guest"
+start_scxd --policy vruntime --mode full-user
+seq=$(enable_seq)
+[ -n "$(bpftool -j map dump name scxd_bpf.bss | sed -n 's/.*"in_dsq":\[.*/x/p')" ] ||
+    fail "no in_dsq in scxd_bpf.bss: $(bpftool map show | grep -c bss) .bss maps"
+
+pids=""
+for _i in 1 2 3 4; do
+    (cpu_hog "$SECS") &
+    pids="$pids $!"
+done
+
+changes=0
+end=$(( $(date +%s) + SECS - 1 ))
+while [ "$(date +%s)" -lt "$end" ]; do
+    for pid in $pids; do
+        mask=$(( (changes % 3) + 1 ))
+        taskset -p "$mask" "$pid" >/dev/null 2>&1 || fail "taskset -p $mask $pid failed"
+        renice -n $(( changes % 2 * 5 )) -p "$pid" >/dev/null 2>&1 || fail "renice $pid failed"
+        changes=$((changes + 2))
+    done
+done
+for pid in $pids; do
+    wait "$pid" || fail "hog $pid did not finish"
+done
+info "$changes property changes of 4 hogs in ${SECS} s"
+check "$changes >= 40" "only $changes property changes were made"
+assert_attached_since "$seq"
+
+sums=""
+min=""
+for _i in 1 2 3 4 5; do
+    sleep 0.25
+    r=$(in_dsq_sum)
+    sum=${r% *}
+    neg=${r#* }
+    [ "$neg" = 0 ] || fail "$neg in_dsq entries below 0 (sum $sum): a task left a DSQ twice"
+    sums="$sums $sum"
+    if [ -z "$min" ] || [ "$sum" -lt "$min" ]; then min=$sum; fi
+done
+info "in_dsq sums at rest:$sums"
+check "$min == 0" "in_dsq never came back to 0 at rest (samples:$sums): a count was kept for a task no DSQ holds"
+assert_attached_since "$seq"
+stop_scxd >/dev/null
