@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -29,15 +30,27 @@ void LinkDeleter::operator()(bpf_link *link) const { bpf_link__destroy(link); }
 
 namespace {
 
+// libbpf hands over a verifier log as one message of up to megabytes: it is printed whole
+// (start-up only, so the allocation does not matter), not cut at a line buffer's size.
 int libbpf_log(enum libbpf_print_level level, const char *format, va_list args)
 {
-    char buf[1024];
-    const int n = vsnprintf(buf, sizeof(buf), format, args);
+    va_list again;
+    va_copy(again, args);
+    char small[1024];
+    const int n = vsnprintf(small, sizeof(small), format, args);
+    std::string buf;
+    if (n > 0 && static_cast<std::size_t>(n) >= sizeof(small)) {
+        buf.resize(static_cast<std::size_t>(n) + 1);
+        vsnprintf(buf.data(), buf.size(), format, again);
+        buf.resize(static_cast<std::size_t>(n));
+    } else if (n > 0) {
+        buf.assign(small, static_cast<std::size_t>(n));
+    }
+    va_end(again);
     if (n <= 0)
         return 0;
-    std::size_t len = std::strlen(buf);
-    while (len > 0 && buf[len - 1] == '\n')
-        buf[--len] = '\0';
+    while (!buf.empty() && buf.back() == '\n')
+        buf.pop_back();
     switch (level) {
     case LIBBPF_WARN: spdlog::warn("libbpf: {}", buf); break;
     case LIBBPF_INFO: spdlog::debug("libbpf: {}", buf); break;
@@ -56,11 +69,17 @@ std::uint32_t ring_bytes(std::uint32_t records, std::size_t record_size)
     return static_cast<std::uint32_t>(size);
 }
 
-std::string attach_hint(int err)
+// `loading`: the error is scxd_bpf__load()'s, where the verifier answers too.
+std::string attach_hint(int err, bool loading)
 {
     switch (err) {
     case EPERM:
-    case EACCES: return "run as root (loading a scheduler needs CAP_BPF and CAP_SYS_ADMIN)";
+    case EACCES:
+        // The verifier's refusal is EACCES too: as root, that is what it means.
+        if (loading && geteuid() == 0)
+            return "the kernel's verifier rejected the BPF program: its log is above; please "
+                   "report it with `uname -r` (a kernel scxd was not tested on?)";
+        return "run as root (loading a scheduler needs CAP_BPF and CAP_SYS_ADMIN)";
     case EBUSY:
     case EEXIST:
         return "another sched_ext scheduler is loaded (see /sys/kernel/sched_ext/root/ops): "
@@ -128,7 +147,7 @@ Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options
 
     if (int err = scxd_bpf__load(skel); err != 0)
         return Error{fmt::format("the kernel refused the BPF program: {}: {}", std::strerror(-err),
-                                 attach_hint(-err))};
+                                 attach_hint(-err, true))};
     b->queued_.reset(
         ring_buffer__new(bpf_map__fd(skel->maps.queued), &BpfBackend::on_record, b.get(), nullptr));
     b->dispatched_.reset(user_ring_buffer__new(bpf_map__fd(skel->maps.dispatched), nullptr));
@@ -138,7 +157,7 @@ Result<std::unique_ptr<BpfBackend>> BpfBackend::attach(const BpfOptions &options
     if (!b->link_) {
         const int err = errno;
         return Error{fmt::format("the kernel refused to enable the scheduler: {}: {}",
-                                 std::strerror(err), attach_hint(err))};
+                                 std::strerror(err), attach_hint(err, false))};
     }
     return b;
 }
