@@ -11,34 +11,20 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SCHED_EXT 7
-
-struct sched_attr_v0 {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-};
+#include "sched_ext.h"
 
 static void child(int ready, int go)
 {
-	struct sched_attr_v0 attr = {.size = sizeof(attr), .sched_policy = SCHED_EXT};
 	char c = 1;
 
-	if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0 || write(ready, &c, 1) != 1)
+	if (switch_to_sched_ext() != 0 || write(ready, &c, 1) != 1)
 		_exit(1);
 	while (read(go, &c, 1) < 0 && errno == EINTR)
 		;
