@@ -170,6 +170,15 @@ static __always_inline void count_in(struct task_ctx *tctx, u64 dsq)
 	tctx->in_slot = slot + 1;
 }
 
+/* The only way into our vtime-ordered DSQs (a CPU's own, the shared one): counted, so that a
+ * lookup there is never skipped while the task is in it. */
+static __always_inline void insert_counted(struct task_struct *p, struct task_ctx *tctx, u64 dsq,
+					   u64 slice, u64 vtime, u64 enq_flags)
+{
+	count_in(tctx, dsq);
+	scxd_insert_vtime(p, dsq, slice, vtime, enq_flags);
+}
+
 static __always_inline u64 queued_in(u64 dsq)
 {
 	return may_hold(dsq) ? scx_bpf_dsq_nr_queued(dsq) : 0;
@@ -326,8 +335,7 @@ static __always_inline void insert_decided(struct task_struct *p, struct task_ct
 {
 	bool woken = tctx->woken;
 
-	count_in(tctx, dsq);
-	scxd_insert_vtime(p, dsq, slice, vtime, enq_flags);
+	insert_counted(p, tctx, dsq, slice, vtime, enq_flags);
 	if (dsq == SCXD_DSQ_SHARED)
 		kick_idle_cpu(p);
 	else
@@ -685,8 +693,7 @@ static __always_inline bool place_woken(struct task_struct *p, struct task_ctx *
 		cpu_vtime_set(idle, vtime);
 		return true;
 	}
-	count_in(tctx, tctx->rq_dsq);
-	scxd_insert_vtime(p, tctx->rq_dsq, tctx->rq_slice, vtime, enq_flags);
+	insert_counted(p, tctx, tctx->rq_dsq, tctx->rq_slice, vtime, enq_flags);
 	if (idle >= 0)
 		scx_bpf_kick_cpu(idle, SCX_KICK_IDLE);
 	else if (due_before_current(tctx, cpu, vtime))
@@ -819,16 +826,18 @@ static __always_inline bool run_on_idle_cpu(struct task_struct *p, u64 enq_flags
 
 void BPF_STRUCT_OPS(scxd_enqueue, struct task_struct *p, u64 enq_flags)
 {
-	struct task_ctx *tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
 	struct scxd_queued *q;
+	struct task_ctx *tctx;
 
-	if (is_daemon(p)) {
-		enqueue_daemon(p, tctx, enq_flags);
-		return;
-	}
+	/* Before the task_ctx lookup, which these do not need (never the daemon: a kthread). */
 	if (is_percpu_kthread(p)) {
 		scxd_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags);
 		COUNT(kernel_dispatches);
+		return;
+	}
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, 0);
+	if (is_daemon(p)) {
+		enqueue_daemon(p, tctx, enq_flags);
 		return;
 	}
 	if (is_reclaim_kthread(p)) {
@@ -967,8 +976,7 @@ static long insert_decision(struct bpf_dynptr *dynptr, void *data)
 	fresh_add(&dctx->fresh, dctx->cpu, dsq, d.vtime);
 	if (dsq == SCXD_DSQ_SHARED && dctx->self_takes == SELF_TAKES_YES) {
 		dctx->self_takes = SELF_TAKES_NO;
-		count_in(tctx, dsq);
-		scxd_insert_vtime(p, dsq, d.slice_ns, d.vtime, 0);
+		insert_counted(p, tctx, dsq, d.slice_ns, d.vtime, 0);
 	} else {
 		insert_decided(p, tctx, dsq, d.slice_ns, d.vtime, 0, bpf_get_smp_processor_id());
 	}
