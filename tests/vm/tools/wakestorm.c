@@ -31,6 +31,30 @@ static void child(int ready, int go)
 	_exit(0); /* EOF: woken */
 }
 
+/* SIGSTOP takes effect asynchronously: wait (up to 2 s) until PID's state is 'T', so that it
+ * decides nothing after the children are woken. */
+static int wait_stopped(pid_t pid)
+{
+	struct timespec ms = {0, 1000 * 1000};
+	char path[64], buf[512], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't'))
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
 /* Reap what has exited without waiting; count failures. */
 static int reap(int flags, int *failed)
 {
@@ -82,6 +106,8 @@ int main(int argc, char **argv)
 	}
 	if (kill(daemon, SIGSTOP))
 		return perror("kill -STOP"), 1;
+	if (wait_stopped(daemon))
+		return fprintf(stderr, "wakestorm: %d did not stop\n", (int)daemon), 1;
 	close(go[1]); /* every child wakes */
 	while (ticks-- > 0) {
 		nanosleep(&tick, NULL);
