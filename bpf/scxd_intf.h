@@ -95,6 +95,7 @@ struct scxd_counters {
 	u64 kernel_requeues; /* a task put back in line (or kept running) by BPF after its slice */
 	u64 kernel_wakeups; /* a woken task put in line by BPF from its standing decision */
 	u64 idle_claims; /* builtin-idle: the kernel's pick was busy, BPF took an idle CPU */
+	u64 migrations_avoided; /* a CPU took a task of its own close behind a remote first */
 };
 
 /* What the daemon writes for the BPF program (through the same mmap'd .bss). */

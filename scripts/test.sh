@@ -54,7 +54,7 @@ for kernel in $vm_kernels; do
     echo "test.sh: VM tests on the $kernel kernel"
     vm_scripts=()
     if [ "$kernel" = sid ] && [ "${SCXD_VM_FULL:-0}" != 1 ]; then
-        vm_scripts=(00-kernel 10-fifo 15-eject 40-partial 52-wakeups 53-idle-wakeups 55-example 56-wakeup-granularity 58-custody 60-reload)
+        vm_scripts=(00-kernel 10-fifo 15-eject 40-partial 52-wakeups 53-idle-wakeups 55-example 56-wakeup-granularity 58-custody 59-migrations 60-reload)
     fi
     vm_out=$(mktemp)
     set +e

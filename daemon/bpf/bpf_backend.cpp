@@ -246,6 +246,7 @@ Counters BpfBackend::counters() const
     c.kernel_requeues = rd(k.kernel_requeues);
     c.kernel_wakeups = rd(k.kernel_wakeups);
     c.idle_claims = rd(k.idle_claims);
+    c.migrations_avoided = rd(k.migrations_avoided);
     c.exits = rd(k.exits);
     return c;
 }

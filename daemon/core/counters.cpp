@@ -19,6 +19,7 @@ Counters &operator+=(Counters &t, const Counters &m)
     t.kernel_requeues += m.kernel_requeues;
     t.kernel_wakeups += m.kernel_wakeups;
     t.idle_claims += m.idle_claims;
+    t.migrations_avoided += m.migrations_avoided;
     t.exits += m.exits;
     t.scheduled += m.scheduled;
     t.policy_rejected += m.policy_rejected;
@@ -42,13 +43,14 @@ std::string to_key_values(const Counters &c)
                        "kernel_requeues={} kernel_wakeups={} exits={} "
                        "policy_rejected={} invalid_decisions={} "
                        "ring_full={} loop_passes={} page_faults={} restarts={} policy_swaps={} "
-                       "invalid_cpus={} policy_fallbacks={} idle_claims={}",
+                       "invalid_cpus={} policy_fallbacks={} idle_claims={} "
+                       "migrations_avoided={}",
                        c.user_dispatches, c.kernel_dispatches, c.queued, c.scheduled, c.congested,
                        c.failed_dispatches, c.bounce_dispatches, c.cancel_dispatches,
                        c.daemon_dispatches, c.heartbeat_kicks, c.wakeup_preempts, c.kernel_requeues,
                        c.kernel_wakeups, c.exits, c.policy_rejected, c.invalid_decisions,
                        c.ring_full, c.loop_passes, c.page_faults, c.restarts, c.policy_swaps,
-                       c.invalid_cpus, c.policy_fallbacks, c.idle_claims);
+                       c.invalid_cpus, c.policy_fallbacks, c.idle_claims, c.migrations_avoided);
 }
 
 } // namespace scxd

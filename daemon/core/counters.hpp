@@ -21,7 +21,8 @@ struct Counters {
     std::uint64_t kernel_requeues = 0; // tasks BPF put back in line after a slice, per the policy
     std::uint64_t kernel_wakeups = 0;  // woken tasks BPF put in line, per the policy
     std::uint64_t idle_claims = 0;     // the kernel picked a busy CPU, BPF an idle one instead
-    std::uint64_t exits = 0;           // exit notices delivered to the policy
+    std::uint64_t migrations_avoided = 0; // a CPU took its own task close behind a remote first
+    std::uint64_t exits = 0;              // exit notices delivered to the policy
     // Daemon side.
     std::uint64_t scheduled = 0;         // decisions the policy returned
     std::uint64_t policy_rejected = 0;   // on_enqueue refused: placed by the daemon itself

@@ -123,6 +123,7 @@ void counters(Json &j, const Counters &c)
     j.member("kernel_requeues", c.kernel_requeues);
     j.member("kernel_wakeups", c.kernel_wakeups);
     j.member("idle_claims", c.idle_claims);
+    j.member("migrations_avoided", c.migrations_avoided);
     j.member("exits", c.exits);
     j.member("scheduled", c.scheduled);
     j.member("policy_rejected", c.policy_rejected);

@@ -37,6 +37,7 @@ constexpr std::array other_counters{
     CounterField{"kernel_requeues", &Counters::kernel_requeues},
     CounterField{"kernel_wakeups", &Counters::kernel_wakeups},
     CounterField{"idle_claims", &Counters::idle_claims},
+    CounterField{"migrations_avoided", &Counters::migrations_avoided},
     CounterField{"exits", &Counters::exits},
     CounterField{"policy_swaps", &Counters::policy_swaps},
     CounterField{"policy_rejected", &Counters::policy_rejected},

@@ -161,7 +161,10 @@ struct scxd_decision {
 	 * ABI 1.3. A vruntime policy's wakeup granularity: without one, tasks that wake each
 	 * other all the time (hackbench) preempt each other at every wakeup, and each preemption
 	 * cuts the preempted task's run short and brings more wakeups. A task that slept long
-	 * gets wake_lag of credit and still preempts when wake_lag is larger.
+	 * gets wake_lag of credit and still preempts when wake_lag is larger. The kernel side
+	 * also treats the task, waiting among SCXD_CPU_ANY decisions, as due as the first in
+	 * line when it is at most this much vtime behind it: a CPU then takes it, if it last ran
+	 * there, instead of migrating the first from another CPU (counter migrations_avoided).
 	 */
 	uint64_t wake_preempt_gran;
 };

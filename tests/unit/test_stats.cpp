@@ -49,6 +49,7 @@ const std::vector<std::string> json_keys{
     "kernel_requeues",
     "kernel_wakeups",
     "idle_claims",
+    "migrations_avoided",
     "exits",
     "policy_swaps",
     "policy_rejected",
