@@ -97,17 +97,13 @@ wl_cyclic_loaded() {
     emit cyclic_loaded avg_us "$(cat /tmp/cyc.val)"
 }
 
-# spin hogs: "NICE NICE ...", prints their cpu_ns in that order.
+# spin hogs: "NICE NICE ...", prints their cpu_ns in that order, all counted over the same
+# BENCH_SECS (hogs_in_window in lib.sh).
 hogs() {
-    _i=0
-    for _n in "$@"; do spin "$BENCH_SECS" "$_n" >"/tmp/hog.$_i" & _i=$((_i + 1)); done
-    wait_pids
-    _j=0 _out=""
-    while [ $_j -lt $_i ]; do
-        _out="$_out $(sed -n 's/^cpu_ns=//p' "/tmp/hog.$_j")"
-        _j=$((_j + 1))
-    done
-    echo "$_out"
+    _specs=""
+    for _n in "$@"; do _specs="$_specs nice:$_n"; done
+    # shellcheck disable=SC2086 # one word per hog
+    hogs_in_window "$BENCH_SECS" $_specs
 }
 wait_pids() {
     for _p in $(jobs -p); do [ "$_p" = "${SCXD_PID:-}" ] || wait "$_p" || return 1; done

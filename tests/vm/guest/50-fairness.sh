@@ -11,43 +11,8 @@
 
 DUR=${SCXD_FAIR_SECONDS:-10}
 
-# hogs SPEC...: one `spin` per SPEC ("nice:N" or "uid:N"), all at once; prints their cpu_ns
-# in SPEC order, space separated. All count the same window, which starts once every hog runs
-# (see tests/vm/tools/spin.c).
-hogs() {
-    i=0
-    go=/tmp/hogs-go/go
-    rm -rf /tmp/hogs-go && mkdir -m 1777 /tmp/hogs-go
-    for spec in "$@"; do
-        case "$spec" in
-            nice:*) spin "$DUR" "${spec#nice:}" "$go" >"/tmp/hog.$i" & ;;
-            uid:*) run-as-uid "${spec#uid:}" spin "$DUR" 0 "$go" >"/tmp/hog.$i" & ;;
-        esac
-        i=$((i + 1))
-    done
-    n=0
-    while [ "$(ls /tmp/hogs-go | grep -c '^go\.')" -lt $i ]; do
-        n=$((n + 1))
-        [ $n -le 600 ] || fail "the hogs did not all start within 60 s"
-        sleep 0.1
-    done
-    awk '{ printf "%.2f\n", $1 + 2 }' /proc/uptime >"$go.tmp" && mv "$go.tmp" "$go"
-    wait_all_hogs
-    j=0 out=""
-    while [ $j -lt $i ]; do
-        v=$(sed -n 's/^cpu_ns=//p' "/tmp/hog.$j")
-        [ -n "$v" ] || fail "hog $j printed no cpu time"
-        out="$out $v"
-        j=$((j + 1))
-    done
-    echo "$out"
-}
-
-wait_all_hogs() {
-    for p in $(jobs -p); do
-        [ "$p" = "${SCXD_PID:-}" ] || wait "$p" || fail "hog $p failed"
-    done
-}
+# hogs SPEC...: see hogs_in_window in lib.sh.
+hogs() { hogs_in_window "$DUR" "$@"; }
 
 # need N ARGS...: `fail` inside $(...) only ends that subshell, so check what came back.
 need() {

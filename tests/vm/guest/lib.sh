@@ -220,6 +220,47 @@ finish_load() {
 dmesg_mark() { dmesg | wc -l; }
 dmesg_since() { dmesg | tail -n "+$(( $1 + 1 ))"; }
 
+# hogs_in_window SECS SPEC...: one `spin` per SPEC ("nice:N" or "uid:N"), all at once; prints
+# their cpu_ns in SPEC order, space separated. All count the same SECS-long window, which starts
+# once every hog runs (see tests/vm/tools/spin.c). Hogs that each counted their own SECS from
+# their own start (fork and exec are slow under TCG) would add the spread of their starts to
+# the total: more than SECS x CPUs, and more the slower the scheduler spawned them.
+# Shared by the fairness test and bench/vm.
+_hogs_ready() {
+    set -- /tmp/hogs-go/go.*
+    if [ -e "$1" ]; then echo $#; else echo 0; fi
+}
+hogs_in_window() {
+    _secs=$1; shift
+    _i=0 _go=/tmp/hogs-go/go
+    rm -rf /tmp/hogs-go && mkdir -m 1777 /tmp/hogs-go
+    for _spec in "$@"; do
+        case "$_spec" in
+            nice:*) spin "$_secs" "${_spec#nice:}" "$_go" >"/tmp/hog.$_i" & ;;
+            uid:*) run-as-uid "${_spec#uid:}" spin "$_secs" 0 "$_go" >"/tmp/hog.$_i" & ;;
+        esac
+        _i=$((_i + 1))
+    done
+    _n=0
+    while [ "$(_hogs_ready)" -lt $_i ]; do
+        _n=$((_n + 1))
+        [ $_n -le 600 ] || fail "the hogs did not all start within 60 s"
+        sleep 0.1
+    done
+    awk '{ printf "%.2f\n", $1 + 2 }' /proc/uptime >"$_go.tmp" && mv "$_go.tmp" "$_go"
+    for _p in $(jobs -p); do
+        [ "$_p" = "${SCXD_PID:-}" ] || wait "$_p" || fail "hog $_p failed"
+    done
+    _j=0 _out=""
+    while [ $_j -lt $_i ]; do
+        _v=$(sed -n 's/^cpu_ns=//p' "/tmp/hog.$_j")
+        [ -n "$_v" ] || fail "hog $_j printed no cpu time"
+        _out="$_out $_v"
+        _j=$((_j + 1))
+    done
+    echo "$_out"
+}
+
 # The daemon's CPU time so far (utime + stime of /proc/PID/stat, in clock ticks; 0 when
 # scxd is not running). Shared by the fairness test and bench/vm.
 daemon_ticks() {
