@@ -605,11 +605,18 @@ static __always_inline bool claim_cpu(const struct task_struct *p, s32 cpu)
 	       scx_bpf_test_and_clear_cpu_idle(cpu);
 }
 
-/* `p` runs on `cpu`, an idle CPU claimed for it. */
+/*
+ * `p` runs on `cpu`, an idle CPU claimed for it. No kick when the wakeup runs on that CPU (a
+ * timer's, as for cyclictest's pinned threads): the kernel reschedules a CPU whose idle task
+ * gets a local task with a flag, and the kick would add an irq_work (a self-IPI) and an empty
+ * ops.dispatch(). Idle cyclictest, one boot, 5 interleaved runs: median latency 127 us without
+ * the kick, 155 us with it, EEVDF 126 us.
+ */
 static __always_inline void run_on_claimed(struct task_struct *p, s32 cpu, u64 slice, u64 enq_flags)
 {
 	scxd_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
-	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	if (cpu != bpf_get_smp_processor_id())
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 }
 
 /* An idle CPU `p` may use, claimed: `cpu` (where it ran last) first, then any. */
