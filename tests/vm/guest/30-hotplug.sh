@@ -30,8 +30,15 @@ done
 info "attached again after $((n / 10)).$((n % 10))s: enable_seq $seq -> $(enable_seq), cpu1 online=$(cat "$cpu1")"
 dmesg_since "$mark" | grep -q 'sched_ext: BPF scheduler "scxd.*" disabled' || fail "dmesg: no disable on hotplug"
 
+# The new session publishes its counters from its loop every 250 ms: poll, then require exactly 1.
+n=0
 restarts=$(stat_value restarts)
-info "restarts=$restarts"
+while [ "$restarts" != 1 ] && [ $n -lt $(( $(scaled 3) * 10 )) ]; do
+    sleep 0.1
+    n=$((n + 1))
+    restarts=$(stat_value restarts)
+done
+info "restarts=$restarts (published after $((n / 10)).$((n % 10))s)"
 assert_eq "$restarts" 1 "restart counter"
 for p in $h1 $h2 $h3; do wait "$p" || fail "workload $p failed across the restart"; done
 stop_scxd
