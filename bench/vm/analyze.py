@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 LINE = re.compile(r"BENCH rep=(\d+) sched=(\S+) mode=(\S+) wl=(\S+) key=(\S+) val=(\S+)")
-EJECTED = re.compile(r"BENCH-EJECTED rep=(\d+) sched=(\S+) mode=(\S+) why=(.*)")
+EJECTED = re.compile(r"BENCH-EJECTED rep=(\d+) sched=(\S+) mode=(\S+)(?: wl=(\S+))? why=(.*)")
 CONFIG = re.compile(r"BENCH-CONFIG (.*)")
 
 # (workload, key, label, unit, which way is better)
@@ -48,15 +48,17 @@ TARGETS = [
 
 def parse(text):
     """{(sched, mode): {(wl, key): {rep: value}}}, configs in first-seen order, settings and
-    the runs the kernel ejected [(rep, sched, mode, why)], whose numbers are left out (part of
-    such a run was EEVDF's)."""
+    the runs the kernel ejected [(rep, sched, mode, workload or None, why)], whose numbers are
+    left out (part of such a run was EEVDF's): that workload's, or with BENCH_ORDER=session
+    (no workload named) all of the repetition's."""
     lines = [raw.replace("\r", "") for raw in text.splitlines()]
     ejected = []
     for line in lines:
         m = EJECTED.search(line)
         if m:
-            ejected.append((int(m.group(1)), m.group(2), m.group(3), m.group(4).strip()))
-    dropped = {(r, s, m) for r, s, m, _ in ejected}
+            ejected.append((int(m.group(1)), m.group(2), m.group(3), m.group(4),
+                            m.group(5).strip()))
+    dropped = {(r, s, m, w) for r, s, m, w, _ in ejected}
     data, order, settings = {}, [], ""
     for line in lines:
         m = CONFIG.search(line)
@@ -67,7 +69,7 @@ def parse(text):
         if not m:
             continue
         rep, sched, mode, wl, key, val = m.groups()
-        if (int(rep), sched, mode) in dropped:
+        if {(int(rep), sched, mode, None), (int(rep), sched, mode, wl)} & dropped:
             continue
         try:
             v = float(val)
@@ -152,8 +154,9 @@ def target_text(kind, bound):
 
 def markdown(settings, order, results, targets, ejected):
     lines = [f"Settings: `{settings}`" if settings else "Settings: (none printed)", ""]
-    for rep, sched, mode, why in ejected:
-        lines.append(f"- The kernel ejected scxd ({sched} {mode}, repetition {rep}): {why}. "
+    for rep, sched, mode, wl, why in ejected:
+        what = f"{sched} {mode}, repetition {rep}" + (f", {wl}" if wl else "")
+        lines.append(f"- The kernel ejected scxd ({what}): {why}. "
                      "That run's numbers are left out.")
     if ejected:
         lines.append("")
@@ -273,7 +276,8 @@ def write_all(log, out):
     (out / "results.json").write_text(json.dumps(
         {"settings": settings, "baseline": cfg_name(base) if base else None,
          "configs": [cfg_name(c) for c in order], "results": results, "targets": targets,
-         "ejected": [{"rep": r, "sched": s, "mode": m, "why": w} for r, s, m, w in ejected]},
+         "ejected": [{"rep": r, "sched": s, "mode": m, "workload": wl, "why": w}
+                     for r, s, m, wl, w in ejected]},
         indent=1) + "\n")
     (out / "results.svg").write_text(svg(order, results))
     return results, targets
@@ -298,8 +302,15 @@ def self_test(log):
             problems.append(f"max/min target: {t}")
         # The canned log's vruntime full-user repetition 2 was ejected: only repetition 1 counts.
         r = find(results, "vruntime", "full-user", "hackbench", "time_s")
-        if r is None or r["values"] != [3.0] or len(doc["ejected"]) != 1:
+        if r is None or r["values"] != [3.0] or len(doc["ejected"]) != 2:
             problems.append(f"ejected run not left out: {r and r['values']}, {doc['ejected']}")
+        # Its vruntime builtin-idle pipe of repetition 2 was ejected (workload order): only
+        # that number is left out.
+        r = find(results, "vruntime", "builtin-idle", "pipe", "usecs_per_op")
+        h = find(results, "vruntime", "builtin-idle", "hackbench", "time_s")
+        if r is None or len(r["values"]) != 1 or h is None or len(h["values"]) != 2:
+            problems.append(f"ejected workload: pipe {r and r['values']}, "
+                            f"hackbench {h and h['values']}")
         if doc["baseline"] != "EEVDF" or len(doc["configs"]) < 2:
             problems.append(f"configs: {doc['configs']}")
         for need in ("Ratio to EEVDF", "Targets of issue 7", "missed by", "ejected scxd"):

@@ -58,7 +58,7 @@ out=$(cd "$out" && pwd)
 # The guest script: the settings, then bench/vm/guest/bench.sh (lib.sh is next to it there).
 work=$(mktemp -d "${TMPDIR:-/tmp}/scxd-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for v in BENCH_POLICIES BENCH_VARIANTS BENCH_MODES BENCH_WORKLOADS BENCH_SECS; do
+for v in BENCH_POLICIES BENCH_VARIANTS BENCH_MODES BENCH_WORKLOADS BENCH_SECS BENCH_ORDER; do
     [ -z "${!v:-}" ] || settings="$settings $v='${!v}'"
 done
 { echo '#!/bin/sh'; echo "$settings"; tail -n +2 "$here/guest/bench.sh"; } >"$work/bench.sh"

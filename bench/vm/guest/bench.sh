@@ -1,7 +1,9 @@
 #!/bin/sh
 # The benchmark, inside one boot of the sched_ext kernel (bench/vm/run.sh prepends the
-# settings below). Every repetition runs every scheduler in turn (EEVDF, then scxd with each
-# policy in each mode: A B C ... A B C ...), and each scheduler runs every workload. It only
+# settings below). Every repetition runs every workload under every scheduler in turn (EEVDF,
+# then scxd with each policy in each mode: A B C ... A B C ...). BENCH_ORDER=workload (the
+# default) runs one workload under all schedulers before the next, attaching scxd for each;
+# BENCH_ORDER=session runs all workloads in one attach per scheduler. It only
 # measures: raw numbers go to the console as
 #   BENCH rep=R sched=S mode=M wl=W key=K val=V
 # and bench/vm/analyze.py on the host turns them into medians and ratios.
@@ -16,6 +18,12 @@
 # separated). E.g. "wp0:vruntime:--wakeup-preempt-us=0 max40:vruntime::max_slice_us=40000".
 : "${BENCH_VARIANTS:=}"
 : "${BENCH_WORKLOADS:=hackbench pipe cyclic_idle cyclic_loaded hogs3 nice}"
+# Why per workload: under TCG the host's load comes and goes in bursts of a minute or so, which
+# slow every workload of whatever runs then. One attach per scheduler and repetition put its
+# six workloads about two minutes from EEVDF's (the ratio's pair); per workload, seconds apart.
+# A quick run of 5 repetitions, session order: EEVDF's hackbench 2.06 - 4.07 s, pipe 85 - 124
+# us/op, each bad pair of numbers in the same session, and so were scxd's.
+: "${BENCH_ORDER:=workload}"
 NCPU=$(nproc)
 rm -f /tmp/bench.missing
 
@@ -143,46 +151,60 @@ start_variant() {
     start_scxd --config "/tmp/variant-$_label.toml" --mode "$2" $(echo "$_args" | tr ',' ' ')
 }
 
-run_workloads() {
-    for _wl in $BENCH_WORKLOADS; do measure "$_wl" "wl_$_wl"; done
-}
-
 command -v perf >/dev/null || fail "perf is not in the guest (SCXD_VM_EXTRA_BINS)"
 command -v cyclictest >/dev/null || fail "cyclictest is not in the guest (SCXD_VM_EXTRA_BINS)"
-echo "BENCH-CONFIG reps=$BENCH_REPS secs=$BENCH_SECS hackbench_loops=$BENCH_HACKBENCH_LOOPS hackbench_runs=$BENCH_HACKBENCH_RUNS pipe_loops=$BENCH_PIPE_LOOPS cpus=$NCPU kernel=$(uname -r)"
+echo "BENCH-CONFIG reps=$BENCH_REPS order=$BENCH_ORDER secs=$BENCH_SECS hackbench_loops=$BENCH_HACKBENCH_LOOPS hackbench_runs=$BENCH_HACKBENCH_RUNS pipe_loops=$BENCH_PIPE_LOOPS cpus=$NCPU kernel=$(uname -r)"
 
-REP=1
-while [ "$REP" -le "$BENCH_REPS" ]; do
+# run_scxd SPEC WORKLOADS: scxd with SPEC in MODE runs the workloads, then stops.
+run_scxd() {
+    SCHED=$1
+    case "$1" in
+        *:*) start_variant "$1" "$MODE" ;;
+        weighted) start_scxd --config /tmp/weighted.toml --mode "$MODE" ;;
+        *) start_scxd --policy "$SCHED" --mode "$MODE" ;;
+    esac
+    _seq=$(enable_seq)
+    for _wl in $2; do measure "$_wl" "wl_$_wl"; done
+    _at="rep=$REP sched=$SCHED mode=$MODE"
+    [ "$BENCH_ORDER" = session ] || _at="$_at wl=$2"
+    if [ "$(sched_ext_state)" = enabled ] && [ "$(enable_seq)" = "$_seq" ]; then
+        stop_scxd >/tmp/summary.out
+        echo "BENCH-SUMMARY $_at $(tail -1 /tmp/summary.out)"
+    else
+        # The kernel ejected scxd: part of this run was EEVDF's, so analyze.py drops it
+        # (these workloads of this repetition). Report why and go on with the next scheduler.
+        why=$(dmesg | grep 'sched_ext: BPF scheduler "scxd' | tail -n 1 | sed 's/.*disabled //')
+        echo "BENCH-EJECTED $_at why=$why"
+        dmesg | grep -A2 'sched_ext: BPF scheduler "scxd.*disabled' | tail -n 3
+        kill -TERM "$SCXD_PID" 2>/dev/null
+        wait "$SCXD_PID" 2>/dev/null
+        echo "ejected:$SCHED/$MODE" >>/tmp/bench.missing
+        wait_for_state disabled 10
+    fi
+    SCXD_PID=""
+}
+
+# run_all WORKLOADS: EEVDF, then every scxd configuration, each running the workloads.
+run_all() {
     SCHED=eevdf MODE=kernel SCXD_PID=""
     assert_eq "$(sched_ext_state)" disabled "state before the EEVDF runs"
-    run_workloads
+    for _wl in $1; do measure "$_wl" "wl_$_wl"; done
     for SPEC in $BENCH_POLICIES $BENCH_VARIANTS; do
-        for MODE in $BENCH_MODES; do
-            SCHED=$SPEC
-            case "$SPEC" in
-                *:*) start_variant "$SPEC" "$MODE" ;;
-                weighted) start_scxd --config /tmp/weighted.toml --mode "$MODE" ;;
-                *) start_scxd --policy "$SCHED" --mode "$MODE" ;;
-            esac
-            seq=$(enable_seq)
-            run_workloads
-            if [ "$(sched_ext_state)" = enabled ] && [ "$(enable_seq)" = "$seq" ]; then
-                stop_scxd >/tmp/summary.out
-                echo "BENCH-SUMMARY rep=$REP sched=$SCHED mode=$MODE $(tail -1 /tmp/summary.out)"
-            else
-                # The kernel ejected scxd: part of this run was EEVDF's, so analyze.py drops
-                # it. Report why and go on with the next scheduler.
-                why=$(dmesg | grep 'sched_ext: BPF scheduler "scxd' | tail -n 1 | sed 's/.*disabled //')
-                echo "BENCH-EJECTED rep=$REP sched=$SCHED mode=$MODE why=$why"
-                dmesg | grep -A2 'sched_ext: BPF scheduler "scxd.*disabled' | tail -n 3
-                kill -TERM "$SCXD_PID" 2>/dev/null
-                wait "$SCXD_PID" 2>/dev/null
-                echo "ejected:$SCHED/$MODE" >>/tmp/bench.missing
-                wait_for_state disabled 10
-            fi
-            SCXD_PID=""
-        done
+        for MODE in $BENCH_MODES; do run_scxd "$SPEC" "$1"; done
     done
+}
+
+case "$BENCH_ORDER" in
+    workload | session) ;;
+    *) fail "BENCH_ORDER must be workload or session, not '$BENCH_ORDER'" ;;
+esac
+REP=1
+while [ "$REP" -le "$BENCH_REPS" ]; do
+    if [ "$BENCH_ORDER" = session ]; then
+        run_all "$BENCH_WORKLOADS"
+    else
+        for WL in $BENCH_WORKLOADS; do run_all "$WL"; done
+    fi
     REP=$((REP + 1))
 done
 echo "BENCH-END"
