@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 : "${BENCH_REPS:=2}" "${BENCH_SECS:=3}" "${BENCH_HACKBENCH_LOOPS:=100}" "${BENCH_PIPE_LOOPS:=10000}"
-: "${BENCH_HACKBENCH_RUNS:=3}"
+: "${BENCH_HACKBENCH_RUNS:=3}" "${BENCH_PIPE_RUNS:=3}" "${BENCH_CYCLIC_RUNS:=3}"
 : "${BENCH_POLICIES:=fifo vruntime weighted}" "${BENCH_MODES:=builtin-idle full-user}"
 # Variants: one policy with other settings, in the same boot, each "LABEL:POLICY[:RUN_ARGS[:PARAMS]]"
 # (RUN_ARGS: scxd run flags, comma separated; PARAMS: key=value for [policy.POLICY], comma
@@ -70,36 +70,57 @@ measure() {
         emit "$1" daemon_cpu_s "$(calc "($_t1 - $_t0) / 100" 2)"
 }
 
-# The median of BENCH_HACKBENCH_RUNS back-to-back runs: one run's time moves by up to 1.5x
-# with the host's load under TCG (quick runs: 0.53x - 1.58x EEVDF within one boot).
+# median FILE: the median of the numbers in FILE, one per line (nothing for an empty file).
+median() {
+    sort -n "$1" | awk '{ v[NR] = $1 } END {
+        if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Each number is the median of a few back-to-back runs: one run moves by up to 1.5x with the
+# host's load under TCG (quick runs: hackbench 0.53x - 1.58x EEVDF within one boot), and a
+# burst of it that hits one run of three no longer moves the number.
 wl_hackbench() {
     : >/tmp/hb.times
     for _ in $(seq "$BENCH_HACKBENCH_RUNS"); do
         hackbench -g 4 -l "$BENCH_HACKBENCH_LOOPS" >/tmp/hb.out 2>&1 || return 1
         sed -n 's/^Time: *//p' /tmp/hb.out >>/tmp/hb.times
     done
-    emit hackbench time_s "$(sort -n /tmp/hb.times | awk '{ v[NR] = $1 } END {
-        if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+    emit hackbench time_s "$(median /tmp/hb.times)"
 }
 
 wl_pipe() {
-    perf bench sched pipe -l "$BENCH_PIPE_LOOPS" >/tmp/pipe.out 2>&1 ||
-        { cat /tmp/pipe.out; return 1; }
-    emit pipe usecs_per_op "$(awk '/usecs\/op/ { print $1 }' /tmp/pipe.out)"
+    : >/tmp/pipe.vals
+    for _ in $(seq "$BENCH_PIPE_RUNS"); do
+        perf bench sched pipe -l "$BENCH_PIPE_LOOPS" >/tmp/pipe.out 2>&1 ||
+            { cat /tmp/pipe.out; return 1; }
+        awk '/usecs\/op/ { print $1 }' /tmp/pipe.out >>/tmp/pipe.vals
+    done
+    emit pipe usecs_per_op "$(median /tmp/pipe.vals)"
 }
 
-# cyclictest, SCHED_OTHER (-p 0), one thread per CPU: the mean of the threads' averages (us)
-# into /tmp/cyc.val (empty when it gave none; then its output goes to the console).
-cyclic() {
-    cyclictest -p 0 --policy=other -t "$NCPU" -d 0 -i 1000 -q -D "$BENCH_SECS" >/tmp/cyc.out 2>&1
+# cyclictest, SCHED_OTHER (-p 0), one thread per CPU, BENCH_CYCLIC_RUNS runs that share
+# about BENCH_SECS: the median of the runs' means of the threads' averages (us) into /tmp/cyc.val
+# (empty when a run gave none; then its output goes to the console).
+CYCLIC_SECS=$(((BENCH_SECS + BENCH_CYCLIC_RUNS - 1) / BENCH_CYCLIC_RUNS))
+[ "$CYCLIC_SECS" -ge 1 ] || CYCLIC_SECS=1
+cyclic_once() {
+    cyclictest -p 0 --policy=other -t "$NCPU" -d 0 -i 1000 -q -D "$CYCLIC_SECS" >/tmp/cyc.out 2>&1
     _rc=$?
     # "Avg:11670": from five digits on the number is glued to its label.
     awk '/^T:/ && match($0, /Avg: *[0-9]+/) { v = substr($0, RSTART + 4, RLENGTH - 4); s += v; n++ }
-         END { if (n) printf "%.1f", s / n }' /tmp/cyc.out >/tmp/cyc.val
-    if [ ! -s /tmp/cyc.val ]; then
+         END { if (n) printf "%.1f\n", s / n }' /tmp/cyc.out >/tmp/cyc.one
+    if [ ! -s /tmp/cyc.one ]; then
         echo "cyclictest exited $_rc with $(wc -c </tmp/cyc.out) bytes of output:"
         sed 's/^/cyclictest| /' /tmp/cyc.out
+        return 1
     fi
+    cat /tmp/cyc.one >>/tmp/cyc.runs
+}
+cyclic() {
+    : >/tmp/cyc.runs
+    : >/tmp/cyc.val
+    for _ in $(seq "$BENCH_CYCLIC_RUNS"); do cyclic_once || return 0; done
+    median /tmp/cyc.runs >/tmp/cyc.val
 }
 wl_cyclic_idle() {
     cyclic
@@ -107,7 +128,8 @@ wl_cyclic_idle() {
 }
 wl_cyclic_loaded() {
     _hogs=""
-    for _ in $(seq "$NCPU"); do spin "$((BENCH_SECS + 2))" >/dev/null & _hogs="$_hogs $!"; done
+    _spin=$((CYCLIC_SECS * BENCH_CYCLIC_RUNS + 2))
+    for _ in $(seq "$NCPU"); do spin "$_spin" >/dev/null & _hogs="$_hogs $!"; done
     cyclic
     for _h in $_hogs; do wait "$_h" || return 1; done
     emit cyclic_loaded avg_us "$(cat /tmp/cyc.val)"
@@ -153,7 +175,7 @@ start_variant() {
 
 command -v perf >/dev/null || fail "perf is not in the guest (SCXD_VM_EXTRA_BINS)"
 command -v cyclictest >/dev/null || fail "cyclictest is not in the guest (SCXD_VM_EXTRA_BINS)"
-echo "BENCH-CONFIG reps=$BENCH_REPS order=$BENCH_ORDER secs=$BENCH_SECS hackbench_loops=$BENCH_HACKBENCH_LOOPS hackbench_runs=$BENCH_HACKBENCH_RUNS pipe_loops=$BENCH_PIPE_LOOPS cpus=$NCPU kernel=$(uname -r)"
+echo "BENCH-CONFIG reps=$BENCH_REPS order=$BENCH_ORDER secs=$BENCH_SECS hackbench_loops=$BENCH_HACKBENCH_LOOPS hackbench_runs=$BENCH_HACKBENCH_RUNS pipe_runs=$BENCH_PIPE_RUNS cyclic_runs=$BENCH_CYCLIC_RUNS pipe_loops=$BENCH_PIPE_LOOPS cpus=$NCPU kernel=$(uname -r)"
 
 # run_scxd SPEC WORKLOADS: scxd with SPEC in MODE runs the workloads, then stops.
 run_scxd() {
