@@ -14,6 +14,8 @@
 # "LABEL:POLICY[:RUN_ARGS[:PARAMS]]", see guest/bench.sh), BENCH_MODES, BENCH_WORKLOADS (space separated; workloads:
 # hackbench pipe cyclic_idle cyclic_loaded hogs3 nice) and BENCH_SECS override the preset
 # (a smoke run: BENCH_POLICIES=fifo BENCH_MODES=builtin-idle BENCH_SECS=1 run.sh --reps 1);
+# BENCH_ORDER (workload, the default, or session), BENCH_HACKBENCH_RUNS, BENCH_PIPE_RUNS and
+# BENCH_CYCLIC_RUNS (runs per number, their median; default 3) as in guest/bench.sh;
 # SCXD_VM_KERNEL and the other settings of tests/vm/run.sh.
 # Exit status: 0 done; 1 the guest run failed (what was measured is still analysed); 64 usage.
 set -euo pipefail
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
         --reps) [ $# -ge 2 ] || die "--reps needs a number"; reps=$2; shift ;;
         --build) [ $# -ge 2 ] || die "--build needs a directory"; build=$2; shift ;;
         --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
@@ -58,7 +60,8 @@ out=$(cd "$out" && pwd)
 # The guest script: the settings, then bench/vm/guest/bench.sh (lib.sh is next to it there).
 work=$(mktemp -d "${TMPDIR:-/tmp}/scxd-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for v in BENCH_POLICIES BENCH_VARIANTS BENCH_MODES BENCH_WORKLOADS BENCH_SECS BENCH_ORDER; do
+for v in BENCH_POLICIES BENCH_VARIANTS BENCH_MODES BENCH_WORKLOADS BENCH_SECS BENCH_ORDER \
+    BENCH_HACKBENCH_RUNS BENCH_PIPE_RUNS BENCH_CYCLIC_RUNS; do
     [ -z "${!v:-}" ] || settings="$settings $v='${!v}'"
 done
 { echo '#!/bin/sh'; echo "$settings"; tail -n +2 "$here/guest/bench.sh"; } >"$work/bench.sh"
