@@ -147,6 +147,7 @@ wait_pids() {
     for _p in $(jobs -p); do [ "$_p" = "${SCXD_PID:-}" ] || wait "$_p" || return 1; done
 }
 wl_hogs3() {
+    # shellcheck disable=SC2046 # one word per hog
     set -- $(hogs 0 0 0)
     [ $# -eq 3 ] || return 1
     emit hogs3 total_cpu_s "$(calc "($1 + $2 + $3) / 1e9" 3)"
@@ -156,6 +157,7 @@ wl_hogs3() {
         printf "%.4f", mx / mn }')"
 }
 wl_nice() {
+    # shellcheck disable=SC2046 # one word per hog
     set -- $(hogs 0 0 5 5)
     [ $# -eq 4 ] || return 1
     emit nice nice0_nice5 "$(calc "($1 + $2) / ($3 + $4)" 4)"
