@@ -2,7 +2,7 @@
 # Sanitizers, static analysis and fuzzing: the checks scripts/test.sh runs besides the unit and
 # VM tests (docs/testing.md). Each step ends with one line "analysis: PASS|FAIL STEP (Ns)".
 #
-#   scripts/analysis.sh                  all steps: sanitize tidy cppcheck fuzz
+#   scripts/analysis.sh                  all steps: sanitize tidy cppcheck shellcheck fuzz
 #   scripts/analysis.sh tidy cppcheck    only those
 #
 # Environment: SCXD_SAN_BUILD_DIR (default build-san), SCXD_FUZZ_SECONDS (per target, 60),
@@ -15,7 +15,7 @@ san=${SCXD_SAN_BUILD_DIR:-$top/build-san}
 jobs=${SCXD_JOBS:-2}
 fuzz_seconds=${SCXD_FUZZ_SECONDS:-20}
 steps=("$@")
-[ "${#steps[@]}" -gt 0 ] || steps=(sanitize tidy cppcheck fuzz)
+[ "${#steps[@]}" -gt 0 ] || steps=(sanitize tidy cppcheck shellcheck fuzz)
 
 # -Db_lundef=false: the plugins are shared modules whose ASan symbols come from the
 # executable that dlopens them.
@@ -74,14 +74,25 @@ step_cppcheck() {
         --cppcheck-build-dir="$san/cppcheck-cache"
 }
 
+# Every shell script of the tree, sourced files followed (-x), warnings and errors. The guest
+# scripts run under busybox sh, which their shebang (#!/bin/sh) tells shellcheck.
+step_shellcheck() {
+    local files=()
+    mapfile -t files < <(cd "$top" && find . -path ./build\* -prune -o -path ./.git -prune -o \
+        \( -name '*.sh' -o -path ./.ci/run \) -type f -print | sort)
+    (cd "$top" && shellcheck -S warning -x "${files[@]}")
+}
+
 step_fuzz() {
-    local rc=0 t work
+    local rc=0 t work dict
     for t in config entry; do
         work=$(mktemp -d)
+        dict=()
+        [ "$t" != config ] || dict=("-dict=$top/tests/fuzz/toml.dict")
         # New inputs go to $work; the seed corpus in the tree is only read.
         "$san/tests/fuzz/fuzz-$t" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
             -artifact_prefix="$work/" -print_final_stats=1 \
-            $([ "$t" = config ] && echo "-dict=$top/tests/fuzz/toml.dict") \
+            "${dict[@]}" \
             "$work" "$top/tests/fuzz/corpus/$t" >"$work/log" 2>&1
         local r=$?
         grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' "$work/log" |
@@ -100,13 +111,18 @@ step_fuzz() {
     return "$rc"
 }
 
-mkdir -p "$san"
-start=$SECONDS
-if ! build_san; then
-    for s in "${steps[@]}"; do echo "analysis: FAIL $s (the sanitizer build failed)"; done
-    exit 1
+# Only shellcheck does without the build.
+needs_build=0
+for s in "${steps[@]}"; do [ "$s" = shellcheck ] || needs_build=1; done
+if [ "$needs_build" = 1 ]; then
+    mkdir -p "$san"
+    start=$SECONDS
+    if ! build_san; then
+        for s in "${steps[@]}"; do echo "analysis: FAIL $s (the sanitizer build failed)"; done
+        exit 1
+    fi
+    echo "analysis: sanitizer build took $((SECONDS - start))s"
 fi
-echo "analysis: sanitizer build took $((SECONDS - start))s"
 failed=0
 for s in "${steps[@]}"; do
     start=$SECONDS

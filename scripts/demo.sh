@@ -3,6 +3,7 @@
 # what the kernel reports before, during and after. On this host when its kernel has
 # sched_ext (needs root); otherwise inside QEMU on Debian's sched_ext kernel.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 as_root "$top/scripts/install-deps.sh"

@@ -61,7 +61,7 @@ bookworm=(clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev pkg-config ninja-bu
           python3 ca-certificates
           debhelper dpkg-dev fakeroot build-essential debootstrap
           libbenchmark-dev strace linux-perf
-          libclang-rt-19-dev clang-tidy-19 cppcheck)
+          libclang-rt-19-dev clang-tidy-19 cppcheck shellcheck)
 
 missing=()
 for p in "${backports[@]}" "${bookworm[@]}"; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/test.sh and scripts/demo.sh (sourced, not run).
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test scxd has: installs what is missing (apt), builds with -Werror, runs the unit
 # tests (no root, no kernel), the analysis steps (unit tests under ASan+UBSan, clang-tidy,
-# cppcheck, fuzzing: scripts/analysis.sh) and the VM tests (the Debian sched_ext kernel under
-# QEMU).
+# cppcheck, shellcheck, fuzzing: scripts/analysis.sh) and the VM tests (the Debian sched_ext
+# kernel under QEMU).
 #
 #   scripts/test.sh            everything
 #   SCXD_SKIP_VM=1 scripts/test.sh   unit tests and analysis only
@@ -12,6 +12,7 @@
 #
 # The last line is "tests: N passed, M failed"; the exit status is non-zero on any failure.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 as_root "$top/scripts/install-deps.sh"
@@ -28,7 +29,7 @@ bad=$(sed -n 's/^\(Fail\|Unexpected Pass\|Timeout\): *\([0-9]*\).*/\2/p' "$unit_
 passed=$((passed + ${ok:-0})); failed=$((failed + bad))
 [ -n "$ok" ] || { echo "test.sh: no unit test summary in $unit_log" >&2; failed=$((failed + 1)); }
 
-# Sanitizers, clang-tidy, cppcheck, fuzzing: one test each.
+# Sanitizers, clang-tidy, cppcheck, shellcheck, fuzzing: one test each.
 if [ "${SCXD_SKIP_ANALYSIS:-0}" != 1 ]; then
     echo "test.sh: analysis (scripts/analysis.sh)"
     an_out=$(mktemp)

@@ -102,8 +102,8 @@ if [ "$ndaemon" = 1 ] && command -v make >/dev/null && command -v pkg-config >/d
         ex=$(mktemp -d "${TMPDIR:-/tmp}/scxd-example.XXXXXX")
         sed "s|^prefix=|prefix=$root|" "$pc" >"$ex/scxd-policy.pc"
         cp -R "$here/../../examples/minimal-c" "$ex/src"
-        if PKG_CONFIG_LIBDIR=$ex PKG_CONFIG_PATH= make -s -C "$ex/src" >"$ex/log" 2>&1; then
-            policydir=$(PKG_CONFIG_LIBDIR=$ex PKG_CONFIG_PATH= pkg-config --variable=policydir scxd-policy)
+        if PKG_CONFIG_LIBDIR=$ex PKG_CONFIG_PATH='' make -s -C "$ex/src" >"$ex/log" 2>&1; then
+            policydir=$(PKG_CONFIG_LIBDIR=$ex PKG_CONFIG_PATH='' pkg-config --variable=policydir scxd-policy)
             install -D -m 0644 "$ex/src/wakeup-first.so" "$policydir/wakeup-first.so"
         else
             warn "examples/minimal-c did not build against the installed SDK: $(tail -3 "$ex/log")"

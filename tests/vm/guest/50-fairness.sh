@@ -27,11 +27,14 @@ cpu_ticks() { # prints: busy idle
 }
 
 equal_hogs() { # prints: total max/min
+    # shellcheck disable=SC2046 # one word per number
     set -- $(cpu_ticks) "$(daemon_ticks)"
     b0=$1 i0=$2 d0=$3
+    # shellcheck disable=SC2046 # one word per number
     set -- $(hogs nice:0 nice:0 nice:0)
     need 3 "$@"
     r="$(calc "$1 + $2 + $3") $(calc "($1 > $2 ? ($1 > $3 ? $1 : $3) : ($2 > $3 ? $2 : $3)) / ($1 < $2 ? ($1 < $3 ? $1 : $3) : ($2 < $3 ? $2 : $3))")"
+    # shellcheck disable=SC2046 # one word per number
     set -- $(cpu_ticks) "$(daemon_ticks)"
     all=$(($1 - b0 + $2 - i0))
     info "three hogs: of $all ticks, idle $(($2 - i0)), daemon $(($3 - d0))" >&2
@@ -39,6 +42,7 @@ equal_hogs() { # prints: total max/min
 }
 
 nice_ratio() {
+    # shellcheck disable=SC2046 # one word per number
     set -- $(hogs nice:0 nice:0 nice:5 nice:5)
     need 4 "$@"
     calc "($1 + $2) / ($3 + $4)"
@@ -86,6 +90,7 @@ weight = 1
 TOML
 start_scxd --config /tmp/weighted.toml
 seq=$(enable_seq)
+# shellcheck disable=SC2046 # one word per number
 set -- $(hogs uid:1000 uid:1000 uid:2000 uid:2000)
 need 4 "$@"
 assert_attached_since "$seq"

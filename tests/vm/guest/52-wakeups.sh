@@ -34,6 +34,7 @@ delay_per_wakeup() {
     for _p in $_hogs; do wait "$_p" || fail "a hog failed"; done
     _w=0 _d=0 _c=0
     while [ $_c -lt "$NCPU" ]; do
+        # shellcheck disable=SC2046 # the two numbers
         set -- $(sed -n 's/^wakeups=\([0-9]*\) run_delay_ns=\([0-9]*\)$/\1 \2/p' "/tmp/ticker.$_c")
         [ $# -eq 2 ] && [ "$1" -gt 0 ] || fail "ticker on CPU $_c printed '$(cat "/tmp/ticker.$_c")'"
         info "  CPU $_c: $1 wakeups, run_delay $2 ns ($(calc "$2 / $1") per wakeup)" >&2
